@@ -1,0 +1,27 @@
+// The one explicit table of subcommands (STYLE.md 1). Each subcommand lives in its own file and
+// exposes one function that adds itself to the CLI11 app; the callback it installs stores the
+// exit code in *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+
+namespace fleetpatch::cli {
+
+using RegisterCommand = void (*)(CLI::App& app, Context& ctx, int* exit_code);
+
+struct CommandEntry {
+  const char* name;
+  RegisterCommand add;
+};
+
+void add_inventory_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_version_command(CLI::App& app, Context& ctx, int* exit_code);
+
+inline constexpr CommandEntry kCommands[] = {
+    {"inventory", add_inventory_command},
+    {"version", add_version_command},
+};
+
+}  // namespace fleetpatch::cli
