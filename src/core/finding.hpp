@@ -1,0 +1,56 @@
+// Findings: the matcher's answer for one host, and the shape `scan` prints (docs/scan-result.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/advisory.hpp"
+#include "core/host_report.hpp"
+
+namespace fleetpatch::core {
+
+/// Persisted: DO NOT CHANGE THESE VALUES.
+enum class FindingState : std::uint8_t {
+  kFixed = 1,                // a fix exists and is not installed
+  kUnfixed = 2,              // vulnerable, no fix released
+  kWillNotFix = 3,           // vulnerable, the vendor will not fix
+  kFixedPendingReboot = 4,   // the fixed kernel is installed but not running
+  kFixedPendingRestart = 5,  // fixed on disk, the old copy still mapped by a process
+  kMitigated = 6,            // a loaded livepatch or recorded control covers it
+  kEndOfLife = 7,            // the release is past its vendor's support
+};
+
+/// "fixed", "unfixed", "will-not-fix", "fixed-pending-reboot", "fixed-pending-restart",
+/// "mitigated", "end-of-life".
+std::string_view to_string(FindingState state);
+
+struct Finding {
+  std::string package;         // binary package installed
+  std::string source_package;  // its source package
+  std::string installed_version;
+  std::string fixed_version;  // empty unless state is kFixed (or pending)
+  FindingState state = FindingState::kFixed;
+  std::vector<std::string> advisories;  // sorted
+  std::vector<std::string> cves;        // sorted, unique
+  Severity severity = Severity::kUnknown;
+  std::string vendor_severity;
+  std::optional<double> cvss_score;
+  std::string fix_available_since;          // RFC 3339, earliest advisory publication
+  std::optional<std::string> kev_due_date;  // earliest KEV due date among the CVEs
+  Exposure exposure = Exposure::kNone;
+  friend bool operator==(const Finding&, const Finding&) = default;
+};
+
+/// Findings of one host, in deterministic order (package, then first advisory id).
+struct HostFindings {
+  HostIdentity host;
+  OsInfo os;
+  std::string release;              // distro release key the host was matched as; "" = unknown
+  std::vector<Finding> findings;
+  std::vector<std::string> notes;  // e.g. "no advisories imported for debian:12"
+};
+
+}  // namespace fleetpatch::core
