@@ -29,7 +29,8 @@ class Distro {
   virtual std::optional<std::string> release_for_os(const core::OsInfo& os) const = 0;
 
   /// Release key for an OSV ecosystem ("AlmaLinux:9", "Debian:12", "Alpine:v3.19"), or nullopt.
-  virtual std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const = 0;
+  virtual std::optional<std::string> release_for_osv_ecosystem(
+      std::string_view ecosystem) const = 0;
 
   /// True when advisories name source packages (Debian, Ubuntu, Alpine): an installed binary is
   /// then judged by its source package's advisories, at the source version. False for RPM
@@ -60,5 +61,12 @@ std::optional<Release> resolve_os(const core::OsInfo& os);
 std::optional<Release> resolve_osv_ecosystem(std::string_view ecosystem);
 /// The family owning a release key ("almalinux:9" -> almalinux), or nullptr.
 const Distro* distro_for_release(std::string_view release_key);
+
+/// Whether an advisory entry's module (AffectedPackage::module) applies to an installed package
+/// whose module stream is `package_module` (Distro::module_of). Equal strings apply ("" to ""
+/// included: a non-module entry judges only non-module packages). An entry naming a module
+/// without a stream ("container-tools", as some AlmaLinux 8 advisories do) applies to every
+/// stream of that module. The matcher uses this instead of comparing the strings itself.
+bool module_applies(std::string_view advisory_module, std::string_view package_module);
 
 }  // namespace fleetpatch::distro

@@ -1,0 +1,18 @@
+// Alpine Linux: release keys "alpine:X.Y" (a host's "3.19.1" is "alpine:3.19"), OSV ecosystem
+// "Alpine:vX.Y"; advisories (secdb, OSV) name source packages (apk origin).
+#pragma once
+
+#include "distro/distro.hpp"
+
+namespace fleetpatch::distro {
+
+class Alpine final : public Distro {
+ public:
+  std::string_view family() const override { return "alpine"; }
+  core::PackageFormat package_format() const override { return core::PackageFormat::kApk; }
+  std::optional<std::string> release_for_os(const core::OsInfo& os) const override;
+  std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const override;
+  bool matches_source_names() const override { return true; }
+};
+
+}  // namespace fleetpatch::distro

@@ -1,0 +1,39 @@
+#include "distro/debian/debian.hpp"
+
+#include <utility>
+
+#include "distro/version_id.hpp"
+
+namespace fleetpatch::distro {
+namespace {
+
+constexpr std::pair<std::string_view, std::string_view> kCodenames[] = {
+    {"jessie", "8"},    {"stretch", "9"}, {"buster", "10"}, {"bullseye", "11"},
+    {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},
+};
+
+}  // namespace
+
+std::optional<std::string> Debian::release_for_os(const core::OsInfo& os) const {
+  if (os.id != "debian") return std::nullopt;
+  std::string_view major = major_version(os.version_id);
+  if (major.empty()) {
+    for (const auto& [codename, number] : kCodenames) {
+      if (os.version_codename == codename) major = number;
+    }
+  }
+  if (major.empty()) return std::nullopt;
+  return "debian:" + std::string(major);
+}
+
+std::optional<std::string> Debian::release_for_osv_ecosystem(std::string_view ecosystem) const {
+  constexpr std::string_view kPrefix = "Debian:";
+  if (ecosystem.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::string_view version = ecosystem.substr(kPrefix.size());
+  std::string_view major = major_version(version);
+  std::string_view rest = version.substr(major.size());
+  if (major.empty() || !(rest.empty() || rest == ".0")) return std::nullopt;
+  return "debian:" + std::string(major);
+}
+
+}  // namespace fleetpatch::distro

@@ -1,0 +1,180 @@
+#include "distro/rhel/rhel_like.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <tuple>
+
+#include "version/rpm_version.hpp"
+
+namespace fleetpatch::distro {
+namespace {
+
+bool starts_with_word(std::string_view text, std::string_view prefix) {
+  return text.size() > prefix.size() && text.substr(0, prefix.size()) == prefix &&
+         text[prefix.size()] == '-';
+}
+
+constexpr std::string_view kModuleMarkers[] = {".module_el", ".module+el"};
+
+/// The part of a fixed version before its module build marker, or the whole string.
+std::string_view before_module_marker(std::string_view evr) {
+  for (std::string_view marker : kModuleMarkers) {
+    if (auto pos = evr.find(marker); pos != std::string_view::npos) return evr.substr(0, pos);
+  }
+  return evr;
+}
+
+const core::VersionEvent* fixed_event(const core::AffectedPackage& entry) {
+  for (const auto& event : entry.events) {
+    if (event.type == core::VersionEvent::Type::kFixed) return &event;
+  }
+  return nullptr;
+}
+
+bool is_module_entry(const core::AffectedPackage& entry) {
+  const core::VersionEvent* fixed = fixed_event(entry);
+  return fixed != nullptr && is_module_build(fixed->version);
+}
+
+/// Lower of two fixed versions by rpm ordering; an unparsable one loses to a parsable one.
+bool fixed_lower(std::string_view a, std::string_view b) {
+  auto pa = version::RpmEvr::parse(a);
+  auto pb = version::RpmEvr::parse(b);
+  if (pa.ok() && pb.ok()) return pa->compare(*pb) < 0;
+  return pa.ok();
+}
+
+void collapse_module_builds(std::vector<core::AffectedPackage>& affected) {
+  // Key: (release, name, module, version before the module marker) -> index kept.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> kept;
+  std::vector<core::AffectedPackage> out;
+  out.reserve(affected.size());
+  for (auto& entry : affected) {
+    const core::VersionEvent* fixed = fixed_event(entry);
+    if (fixed == nullptr || entry.module.empty() || !is_module_build(fixed->version)) {
+      out.push_back(std::move(entry));
+      continue;
+    }
+    auto key = std::make_tuple(entry.release, entry.name, entry.module,
+                               std::string(before_module_marker(fixed->version)));
+    auto [it, inserted] = kept.emplace(std::move(key), out.size());
+    if (inserted) {
+      out.push_back(std::move(entry));
+      continue;
+    }
+    const core::VersionEvent* kept_fixed = fixed_event(out[it->second]);
+    if (fixed_lower(fixed->version, kept_fixed->version)) out[it->second] = std::move(entry);
+  }
+  affected = std::move(out);
+}
+
+}  // namespace
+
+bool is_module_build(std::string_view evr) {
+  return std::any_of(
+      std::begin(kModuleMarkers), std::end(kModuleMarkers),
+      [&](std::string_view marker) { return evr.find(marker) != std::string_view::npos; });
+}
+
+std::vector<std::string> module_streams_from_summary(std::string_view summary) {
+  static constexpr std::string_view kSeverityWords[] = {
+      "Critical: ", "Important: ", "Moderate: ", "Low: "};
+  for (std::string_view word : kSeverityWords) {
+    if (summary.substr(0, word.size()) == word) {
+      summary.remove_prefix(word.size());
+      break;
+    }
+  }
+  static constexpr std::string_view kStopWords[] = {"security", "bug",      "bugfix", "enhancement",
+                                                    "update",   "metadata", "module", "new"};
+  std::vector<std::string> streams;
+  std::size_t pos = 0;
+  while (pos < summary.size()) {
+    std::size_t end = summary.find(' ', pos);
+    if (end == std::string_view::npos) end = summary.size();
+    std::string_view token = summary.substr(pos, end - pos);
+    pos = end + 1;
+    while (!token.empty() && token.back() == ',') token.remove_suffix(1);
+    if (token.empty() || token == "and") continue;
+    if (std::find(std::begin(kStopWords), std::end(kStopWords), token) != std::end(kStopWords)) {
+      break;
+    }
+    streams.emplace_back(token);
+  }
+  return streams;
+}
+
+std::optional<std::string> RhelLike::release_for_os(const core::OsInfo& os) const {
+  if (os.id != spec_.family) return std::nullopt;
+  std::string_view major = major_version(os.version_id);
+  if (major.empty()) return std::nullopt;
+  return std::string(spec_.family) + ":" + std::string(major);
+}
+
+std::optional<std::string> RhelLike::release_for_osv_ecosystem(std::string_view ecosystem) const {
+  if (spec_.osv_ecosystem.empty()) return std::nullopt;
+  if (ecosystem.size() <= spec_.osv_ecosystem.size() + 1 ||
+      ecosystem.substr(0, spec_.osv_ecosystem.size()) != spec_.osv_ecosystem ||
+      ecosystem[spec_.osv_ecosystem.size()] != ':') {
+    return std::nullopt;
+  }
+  std::string_view version = ecosystem.substr(spec_.osv_ecosystem.size() + 1);
+  std::string_view major = major_version(version);
+  // "AlmaLinux:9" only: a minor release or suffix would be a different, unknown ecosystem.
+  if (major.empty() || major.size() != version.size()) return std::nullopt;
+  return std::string(spec_.family) + ":" + std::string(major);
+}
+
+void RhelLike::refine_advisory(core::Advisory& advisory) const {
+  const std::string_view id = advisory.id;
+  if (starts_with_word(id, spec_.security_prefix)) {
+    advisory.kind = core::AdvisoryKind::kSecurity;
+  } else if (starts_with_word(id, spec_.bugfix_prefix)) {
+    advisory.kind = core::AdvisoryKind::kBugfix;
+  } else if (starts_with_word(id, spec_.enhancement_prefix)) {
+    advisory.kind = core::AdvisoryKind::kEnhancement;
+  }
+
+  if (auto colon = advisory.summary.find(": "); colon != std::string::npos) {
+    std::string_view word = std::string_view(advisory.summary).substr(0, colon);
+    core::Severity severity = core::severity_from_vendor(word);
+    if (severity != core::Severity::kUnknown) {
+      advisory.vendor_severity = std::string(word);
+      advisory.severity = severity;
+    }
+  }
+
+  if (std::none_of(advisory.affected.begin(), advisory.affected.end(), [](const auto& entry) {
+        return entry.module.empty() && is_module_entry(entry);
+      })) {
+    return;
+  }
+  const std::vector<std::string> streams = module_streams_from_summary(advisory.summary);
+  std::vector<core::AffectedPackage> affected;
+  affected.reserve(advisory.affected.size() * std::max<std::size_t>(streams.size(), 1));
+  for (auto& entry : advisory.affected) {
+    if (!entry.module.empty() || !is_module_entry(entry) || streams.empty()) {
+      affected.push_back(std::move(entry));
+      continue;
+    }
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      core::AffectedPackage copy = (i + 1 == streams.size()) ? std::move(entry) : entry;
+      copy.module = streams[i];
+      affected.push_back(std::move(copy));
+    }
+  }
+  collapse_module_builds(affected);
+  advisory.affected = std::move(affected);
+}
+
+std::string RhelLike::module_of(const core::Package& package) const {
+  if (!package.module || package.module->empty()) return "";
+  const std::string& label = *package.module;
+  std::size_t first = label.find(':');
+  if (first == std::string::npos) return label;
+  std::size_t second = label.find(':', first + 1);
+  return second == std::string::npos ? label : label.substr(0, second);
+}
+
+}  // namespace fleetpatch::distro

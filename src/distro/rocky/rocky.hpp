@@ -1,0 +1,18 @@
+// Rocky Linux: a RHEL rebuild. Release keys "rocky:N", OSV ecosystem "Rocky Linux:N", advisories
+// RLSA (security), RLBA (bug fix), RLEA (enhancement). RXSA advisories are for Special Interest
+// Group builds (the "-sig-cloud" kernel, release suffix ".cloud") that a stock Rocky host does
+// not run: their entries are dropped, or a stock kernel would be judged by a SIG kernel's
+// version.
+#pragma once
+
+#include "distro/rhel/rhel_like.hpp"
+
+namespace fleetpatch::distro {
+
+class Rocky final : public RhelLike {
+ public:
+  Rocky() : RhelLike({"rocky", "Rocky Linux", "RLSA", "RLBA", "RLEA"}) {}
+  void refine_advisory(core::Advisory& advisory) const override;
+};
+
+}  // namespace fleetpatch::distro

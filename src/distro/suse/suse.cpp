@@ -1,0 +1,102 @@
+#include "distro/suse/suse.hpp"
+
+#include <cctype>
+
+namespace fleetpatch::distro {
+namespace {
+
+bool all_digits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+/// "15.5" or "15" (digits, optionally one dot and digits) for a SUSE release.
+bool is_release_number(std::string_view text) {
+  std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return all_digits(text);
+  return all_digits(text.substr(0, dot)) && all_digits(text.substr(dot + 1));
+}
+
+/// "15 SP5" -> "15.5", "15" -> "15"; "" otherwise.
+std::string sle_version(std::string_view text) {
+  std::size_t space = text.find(' ');
+  std::string_view major = text.substr(0, space);
+  if (!all_digits(major)) return {};
+  if (space == std::string_view::npos) return std::string(major);
+  std::string_view rest = text.substr(space + 1);
+  if (rest.substr(0, 2) != "SP" || !all_digits(rest.substr(2))) return {};
+  return std::string(major) + "." + std::string(rest.substr(2));
+}
+
+}  // namespace
+
+std::string_view Suse::family() const {
+  switch (product_) {
+    case Product::kLeap:
+      return "opensuse-leap";
+    case Product::kTumbleweed:
+      return "opensuse-tumbleweed";
+    case Product::kSles:
+      break;
+  }
+  return "sles";
+}
+
+std::optional<std::string> Suse::release_for_os(const core::OsInfo& os) const {
+  if (os.id != family()) return std::nullopt;
+  if (product_ == Product::kTumbleweed) return std::string(family());
+  if (!is_release_number(os.version_id)) return std::nullopt;
+  return std::string(family()) + ":" + os.version_id;
+}
+
+std::optional<std::string> Suse::release_for_osv_ecosystem(std::string_view ecosystem) const {
+  switch (product_) {
+    case Product::kTumbleweed:
+      if (ecosystem == "openSUSE:Tumbleweed") return std::string(family());
+      return std::nullopt;
+    case Product::kLeap: {
+      constexpr std::string_view kPrefix = "openSUSE:Leap ";
+      if (ecosystem.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+      std::string_view version = ecosystem.substr(kPrefix.size());
+      if (!is_release_number(version) || version.find('.') == std::string_view::npos) {
+        return std::nullopt;
+      }
+      return "opensuse-leap:" + std::string(version);
+    }
+    case Product::kSles:
+      break;
+  }
+  constexpr std::string_view kSuse = "SUSE:Linux Enterprise ";
+  if (ecosystem.substr(0, kSuse.size()) != kSuse) return std::nullopt;
+  std::string_view product = ecosystem.substr(kSuse.size());
+  std::string_view version;
+  constexpr std::string_view kServer = "Server ";
+  constexpr std::string_view kLtss = "Server LTSS ";
+  constexpr std::string_view kModule = "Module for ";
+  if (product.substr(0, kLtss.size()) == kLtss) {
+    version = product.substr(kLtss.size());
+  } else if (product.substr(0, kServer.size()) == kServer) {
+    version = product.substr(kServer.size());
+  } else if (product.substr(0, kModule.size()) == kModule) {
+    // "Module for Server Applications 15 SP5": the version starts at the first digit word.
+    std::string_view rest = product.substr(kModule.size());
+    std::size_t pos = 0;
+    while (pos < rest.size()) {
+      std::size_t space = rest.find(' ', pos);
+      if (space == std::string_view::npos) break;
+      if (std::isdigit(static_cast<unsigned char>(rest[space + 1]))) {
+        version = rest.substr(space + 1);
+        break;
+      }
+      pos = space + 1;
+    }
+  }
+  std::string key = sle_version(version);
+  if (key.empty()) return std::nullopt;
+  return "sles:" + key;
+}
+
+}  // namespace fleetpatch::distro
