@@ -1,1 +1,229 @@
-// placeholder: being written
+#include "hoststate/host_report_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace fleetpatch::hoststate {
+namespace {
+
+core::HostReport full_report() {
+  core::HostReport r;
+  r.host = {"3d1219c7c4c5404aaa1f6d2a48adfda4", "web-1", {"prod", "eu"}};
+  r.os = {"almalinux", "9.0", "AlmaLinux 9.0 (Emerald Puma)", {"rhel", "centos", "fedora"}, ""};
+  r.kernel.running = "5.14.0-70.13.1.el9_0.x86_64";
+  r.kernel.installed = {"5.14.0-70.13.1.el9_0.x86_64", "5.14.0-70.22.1.el9_0.x86_64"};
+  r.kernel.reboot_required = true;
+  r.kernel.livepatch = {{"kpatch_5_14_0_70_1_1", "kpatch", true, false, {"CVE-2022-0847"}}};
+  r.package_format = core::PackageFormat::kRpm;
+  r.packages = {
+      {"openssl-libs", "1:3.0.1-41.el9_0", "x86_64", "openssl", "1:3.0.1-41.el9_0", std::nullopt},
+      {"nodejs", "1:18.14.2-2.module_el9.1.0+1", "x86_64", "nodejs", "1:18.14.2-2.module_el9.1.0+1",
+       "nodejs:18"}};
+  r.listening = {{"tcp", "0.0.0.0", 443, 812, "/usr/sbin/nginx", "nginx", core::Exposure::kNetwork},
+                 {"udp6", "::1", 323, std::nullopt, "", "", core::Exposure::kLocal}};
+  r.pending_restart = {
+      {812, "/usr/sbin/nginx", "nginx.service", {"/usr/lib64/libssl.so.3"}, {"openssl-libs"}}};
+  r.collected_at = "2026-11-26T03:00:00Z";
+  r.collector = "fleetpatch 0.1.0";
+  return r;
+}
+
+TEST(HostReportJson, RoundTripsEveryField) {
+  const core::HostReport original = full_report();
+  for (const bool pretty : {true, false}) {
+    SCOPED_TRACE(pretty ? "pretty" : "compact");
+    const std::string text = to_json(original, pretty);
+    const auto parsed = host_report_from_json(text, "mem");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(*parsed, original);
+    EXPECT_EQ(to_json(*parsed, pretty), text);
+  }
+}
+
+TEST(HostReportJson, RoundTripsEmptyReport) {
+  const core::HostReport empty;
+  const auto parsed = host_report_from_json(to_json(empty), "mem");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(*parsed, empty);
+}
+
+TEST(HostReportJson, FieldNamesAndOrderAreTheContract) {
+  const auto doc = nlohmann::ordered_json::parse(to_json(full_report(), false));
+  auto keys = [](const nlohmann::ordered_json& object) {
+    std::vector<std::string> out;
+    for (const auto& item : object.items()) out.push_back(item.key());
+    return out;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(keys(doc), (Keys{"schema", "host", "os", "kernel", "package_format", "packages",
+                             "listening", "pending_restart", "collected_at", "collector"}));
+  EXPECT_EQ(doc["schema"], "fleetpatch.host/1");
+  EXPECT_EQ(keys(doc["host"]), (Keys{"id", "hostname", "tags"}));
+  EXPECT_EQ(keys(doc["os"]), (Keys{"id", "version_id", "name", "id_like", "version_codename"}));
+  EXPECT_EQ(keys(doc["kernel"]), (Keys{"running", "installed", "reboot_required", "livepatch"}));
+  EXPECT_EQ(keys(doc["kernel"]["livepatch"][0]),
+            (Keys{"name", "tool", "enabled", "transition", "cves"}));
+  EXPECT_EQ(keys(doc["packages"][0]), (Keys{"name", "version", "arch", "source", "module"}));
+  EXPECT_EQ(keys(doc["packages"][0]["source"]), (Keys{"name", "version"}));
+  EXPECT_TRUE(doc["packages"][0]["module"].is_null());
+  EXPECT_EQ(doc["packages"][1]["module"], "nodejs:18");
+  EXPECT_EQ(keys(doc["listening"][0]),
+            (Keys{"proto", "address", "port", "pid", "exe", "package", "exposure"}));
+  EXPECT_EQ(doc["listening"][0]["exposure"], "network");
+  EXPECT_TRUE(doc["listening"][1]["pid"].is_null());
+  EXPECT_EQ(keys(doc["pending_restart"][0]), (Keys{"pid", "exe", "unit", "files", "packages"}));
+  EXPECT_EQ(doc["package_format"], "rpm");
+}
+
+TEST(HostReportJson, CompactOutputIsExact) {
+  core::HostReport r;
+  r.host.id = "h1";
+  r.package_format = core::PackageFormat::kDpkg;
+  r.packages = {{"bash", "5.2.15-2+b2", "amd64", "bash", "5.2.15-2", std::nullopt}};
+  r.collected_at = "2026-01-02T03:04:05Z";
+  r.collector = "fleetpatch 0.1.0";
+  EXPECT_EQ(to_json(r, false),
+            R"({"schema":"fleetpatch.host/1","host":{"id":"h1","hostname":"","tags":[]},)"
+            R"("os":{"id":"","version_id":"","name":"","id_like":[],"version_codename":""},)"
+            R"("kernel":{"running":"","installed":[],"reboot_required":false,"livepatch":[]},)"
+            R"("package_format":"dpkg","packages":[{"name":"bash","version":"5.2.15-2+b2",)"
+            R"("arch":"amd64","source":{"name":"bash","version":"5.2.15-2"},"module":null}],)"
+            R"("listening":[],"pending_restart":[],"collected_at":"2026-01-02T03:04:05Z",)"
+            R"("collector":"fleetpatch 0.1.0"})");
+}
+
+TEST(HostReportJson, ParsesTheArchitectureExample) {
+  // The example of ../shared/ARCHITECTURE.md, verbatim.
+  const std::string example = R"({"schema": "fleetpatch.host/1",
+ "host": {"id": "machine-id or given", "hostname": "web-1", "tags": ["prod"]},
+ "os": {"id": "almalinux", "version_id": "9.0", "name": "AlmaLinux 9.0"},
+ "kernel": {"running": "5.14.0-70.13.1.el9_0.x86_64", "installed": ["..."], "reboot_required": false,
+            "livepatch": [{"name": "kpatch_5_14_0_70_1_1", "tool": "kpatch", "enabled": true,
+                           "transition": false, "cves": ["CVE-2022-0847"]}]},
+ "packages": [{"name": "openssl-libs", "version": "1:3.0.1-41.el9_0", "arch": "x86_64",
+               "source": {"name": "openssl", "version": "1:3.0.1-41.el9_0"}, "module": null}],
+ "listening": [{"proto": "tcp", "address": "0.0.0.0", "port": 443, "pid": 812,
+                "exe": "/usr/sbin/nginx", "package": "nginx", "exposure": "network"}],
+ "pending_restart": [{"pid": 812, "exe": "/usr/sbin/nginx", "unit": "nginx.service",
+                      "files": ["/usr/lib64/libssl.so.3"], "packages": ["openssl-libs"]}],
+ "collected_at": "2026-11-26T03:00:00Z", "collector": "fleetpatch 0.1.0"})";
+  const auto parsed = host_report_from_json(example, "ARCHITECTURE.md");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->host.hostname, "web-1");
+  EXPECT_EQ(parsed->os.id, "almalinux");
+  EXPECT_EQ(parsed->kernel.livepatch.at(0).cves, std::vector<std::string>{"CVE-2022-0847"});
+  ASSERT_EQ(parsed->packages.size(), 1u);
+  EXPECT_EQ(parsed->packages[0].source_name, "openssl");
+  EXPECT_EQ(parsed->packages[0].module, std::nullopt);
+  EXPECT_EQ(parsed->listening.at(0).pid, 812);
+  EXPECT_EQ(parsed->listening.at(0).exposure, core::Exposure::kNetwork);
+  EXPECT_EQ(parsed->pending_restart.at(0).unit, "nginx.service");
+  // package_format is absent from the example: unknown.
+  EXPECT_EQ(parsed->package_format, core::PackageFormat::kUnknown);
+}
+
+TEST(HostReportJson, IgnoresUnknownMembersAndTreatsNullAsAbsent) {
+  const auto parsed = host_report_from_json(
+      R"({"schema":"fleetpatch.host/1","future":{"x":1},"host":{"id":"h","hostname":null,"new":2},
+          "os":null,"packages":[{"name":"a","version":"1","extra":[1,2],"module":null}]})",
+      "mem");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->host.id, "h");
+  EXPECT_EQ(parsed->host.hostname, "");
+  ASSERT_EQ(parsed->packages.size(), 1u);
+  EXPECT_EQ(parsed->packages[0].name, "a");
+}
+
+TEST(HostReportJson, ReplacesInvalidUtf8InsteadOfThrowing) {
+  core::HostReport r;
+  r.packages = {{"bad\xff name", "1", "", "", "", std::nullopt}};
+  std::string text;
+  ASSERT_NO_THROW(text = to_json(r));
+  EXPECT_TRUE(host_report_from_json(text, "mem").ok());
+}
+
+struct ErrorCase {
+  const char* name;
+  std::string json;
+  std::string expected;  // must appear in the message, after the source name
+  core::ErrorCode code = core::ErrorCode::kInvalidArgument;
+};
+
+const std::string kHead = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
+
+TEST(HostReportJson, ErrorsNameTheSourceAndThePointer) {
+  const std::vector<ErrorCase> cases = {
+      {"not json", "{\"schema\": ", "not valid JSON"},
+      {"not an object", "[1,2]", "/: expected an object, got array"},
+      {"no schema", R"({"host":{"id":"h"},"packages":[]})", "/schema: missing"},
+      {"schema not string", R"({"schema":1})", "/schema: expected a string, got integer"},
+      {"future schema", R"({"schema":"fleetpatch.host/2","host":{"id":"h"},"packages":[]})",
+       "unsupported schema \"fleetpatch.host/2\"", core::ErrorCode::kUnsupported},
+      {"other schema", R"({"schema":"fleetpatch.scan/1"})", "unsupported schema",
+       core::ErrorCode::kUnsupported},
+      {"no host", R"({"schema":"fleetpatch.host/1","packages":[]})", "/host: missing required"},
+      {"host id", R"({"schema":"fleetpatch.host/1","host":{},"packages":[]})",
+       "/host/id: missing required"},
+      {"tag type", R"({"schema":"fleetpatch.host/1","host":{"id":"h","tags":["a",2]}})",
+       "/host/tags/1: expected a string, got integer"},
+      {"no packages", "{" + kHead + "}", "/packages: missing required"},
+      {"packages type", "{" + kHead + R"(,"packages":{}})", "/packages: expected an array"},
+      {"package item", "{" + kHead + R"(,"packages":[{"name":"a","version":"1"},"b"]})",
+       "/packages/1: expected an object, got string"},
+      {"package version",
+       "{" + kHead + R"(,"packages":[{"name":"a","version":"1"},)" +
+           R"({"name":"b","version":3}]})",
+       "/packages/1/version: expected a string, got integer"},
+      {"package name", "{" + kHead + R"(,"packages":[{"version":"1"}]})",
+       "/packages/0/name: missing required member"},
+      {"source type", "{" + kHead + R"(,"packages":[{"name":"a","version":"1","source":"x"}]})",
+       "/packages/0/source: expected an object"},
+      {"source version",
+       "{" + kHead + R"(,"packages":[{"name":"a","version":"1","source":{"version":1.5}}]})",
+       "/packages/0/source/version: expected a string, got number"},
+      {"module type", "{" + kHead + R"(,"packages":[{"name":"a","version":"1","module":[]}]})",
+       "/packages/0/module: expected a string or null, got array"},
+      {"package format", "{" + kHead + R"(,"package_format":"pacman","packages":[]})",
+       "/package_format: unknown package format \"pacman\""},
+      {"reboot type", "{" + kHead + R"(,"kernel":{"reboot_required":"yes"},"packages":[]})",
+       "/kernel/reboot_required: expected true or false, got string"},
+      {"livepatch cves",
+       "{" + kHead + R"(,"kernel":{"livepatch":[{"name":"k","cves":["CVE-1",null]}]},)" +
+           R"("packages":[]})",
+       "/kernel/livepatch/0/cves/1: expected a string, got null"},
+      {"port range", "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":70000}]})",
+       "/listening/0/port: integer 70000 out of range [0, 65535]"},
+      {"port missing", "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp"}]})",
+       "/listening/0/port: missing required member"},
+      {"pid float",
+       "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,"pid":1.5}]})",
+       "/listening/0/pid: expected an integer, got number"},
+      {"pid huge",
+       "{" + kHead +
+           R"(,"packages":[],"listening":[{"proto":"tcp","port":1,"pid":18446744073709551615}]})",
+       "/listening/0/pid: integer out of range"},
+      {"exposure",
+       "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,)" +
+           R"("exposure":"internet"}]})",
+       "/listening/0/exposure: unknown exposure \"internet\""},
+      {"restart pid", "{" + kHead + R"(,"packages":[],"pending_restart":[{"pid":-1}]})",
+       "/pending_restart/0/pid: integer -1 out of range"},
+      {"collected_at", "{" + kHead + R"(,"packages":[],"collected_at":"yesterday"})",
+       "/collected_at: invalid timestamp 'yesterday'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto parsed = host_report_from_json(c.json, "reports/web-1.json");
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.error().code, c.code);
+    const std::string& message = parsed.error().message;
+    EXPECT_EQ(message.rfind("reports/web-1.json: ", 0), 0u) << message;
+    EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace fleetpatch::hoststate

@@ -1,1 +1,226 @@
-// placeholder: being written
+#include "hoststate/rpmdb.hpp"
+
+#include <fcntl.h>
+#include <rpm/header.h>
+#include <rpm/rpmdb.h>
+#include <rpm/rpmlib.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmtag.h>
+#include <rpm/rpmts.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "hoststate/parsers.hpp"
+
+namespace fleetpatch::hoststate {
+
+namespace {
+
+struct DbFile {
+  std::string_view file;
+  std::string_view backend;
+};
+// The file that marks each backend's database, in the order librpm's own detection tries them.
+constexpr std::array<DbFile, 3> kDbFiles = {{
+    {"rpmdb.sqlite", "sqlite"},
+    {"Packages", "bdb_ro"},
+    {"Packages.db", "ndb"},
+}};
+
+constexpr std::array<std::string_view, 2> kDbPaths = {"/var/lib/rpm", "/usr/lib/sysimage/rpm"};
+
+// librpm's configuration, macro table and log callback are process-global (see rpmdb.hpp); this
+// is the one lock that every use of them in fleetpatch takes.
+std::mutex& librpm_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Collects librpm's warnings and errors for the duration of one read instead of letting librpm
+// print them: the library never prints (STYLE.md 4).
+struct LogCapture {
+  std::vector<std::string> messages;
+
+  static int callback(rpmlogRec rec, rpmlogCallbackData data) {
+    auto* self = static_cast<LogCapture*>(data);
+    if (rpmlogRecPriority(rec) <= RPMLOG_WARNING) {
+      std::string message = rpmlogRecMessage(rec);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+        message.pop_back();
+      }
+      self->messages.push_back(std::move(message));
+    }
+    return 0;  // handled: no default printing
+  }
+
+  std::string joined() const {
+    std::string out;
+    for (const auto& m : messages) {
+      if (!out.empty()) out += "; ";
+      out += m;
+    }
+    return out;
+  }
+};
+
+// Everything pushed into librpm's global state for one read, undone in reverse on every path.
+class LibrpmSession {
+ public:
+  LibrpmSession(const RpmdbLocation& location, LogCapture& capture)
+      : previous_callback_(rpmlogSetCallback(&LogCapture::callback, &capture)) {
+    rpmPushMacro(nullptr, "_dbpath", nullptr, location.dbpath.c_str(), RMIL_CMDLINE);
+    rpmPushMacro(nullptr, "_db_backend", nullptr, location.backend.c_str(), RMIL_CMDLINE);
+  }
+  ~LibrpmSession() {
+    if (ts_ != nullptr) rpmtsFree(ts_);
+    rpmPopMacro(nullptr, "_db_backend");
+    rpmPopMacro(nullptr, "_dbpath");
+    rpmlogClose();  // frees the records librpm keeps of past messages
+    rpmlogSetCallback(previous_callback_, nullptr);
+  }
+  LibrpmSession(const LibrpmSession&) = delete;
+  LibrpmSession& operator=(const LibrpmSession&) = delete;
+
+  rpmts ts() {
+    if (ts_ == nullptr) ts_ = rpmtsCreate();
+    return ts_;
+  }
+
+ private:
+  rpmlogCallback previous_callback_;
+  rpmts ts_ = nullptr;
+};
+
+// librpm 4.18 leaks its sqlite handle when opening a file that is not an SQLite database fails,
+// and words the failure vaguely; a file without SQLite's magic is rejected here first. This reads
+// the file directly, as librpm itself does, not through core::Env.
+bool has_sqlite_magic(const std::string& path) {
+  static constexpr char kMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                      'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof kMagic] = {};
+  in.read(head, sizeof head);
+  return in.gcount() == sizeof head && std::memcmp(head, kMagic, sizeof head) == 0;
+}
+
+std::string header_string(Header h, rpmTagVal tag) {
+  const char* value = headerGetString(h, tag);
+  return value != nullptr ? std::string(value) : std::string();
+}
+
+// MODULARITYLABEL is "name:stream:version:context"; the host report keeps "name:stream".
+std::optional<std::string> module_stream(const std::string& label) {
+  if (label.empty()) return std::nullopt;
+  const auto first = label.find(':');
+  if (first == std::string::npos) return label;
+  const auto second = label.find(':', first + 1);
+  return label.substr(0, second);
+}
+
+}  // namespace
+
+std::optional<RpmdbLocation> find_rpmdb(const core::Env& env, const std::string& root) {
+  for (const auto dbpath : kDbPaths) {
+    for (const auto& db_file : kDbFiles) {
+      const std::string path =
+          core::join_root(root, std::string(dbpath) + "/" + std::string(db_file.file));
+      if (env.exists(path)) return RpmdbLocation{std::string(dbpath), std::string(db_file.backend)};
+    }
+  }
+  return std::nullopt;
+}
+
+core::Result<std::vector<core::Package>> read_rpmdb(const std::string& root,
+                                                    const RpmdbLocation& location,
+                                                    core::Diagnostics& diagnostics) {
+  // librpm refuses a relative root directory.
+  std::error_code ec;
+  const std::string absolute_root =
+      std::filesystem::absolute(root.empty() ? std::string("/") : root, ec).lexically_normal();
+  if (ec) return core::io_error("cannot resolve root " + root + ": " + ec.message());
+  const std::string db_name = core::join_root(absolute_root, location.dbpath);
+
+  if (location.backend == "sqlite" && !has_sqlite_magic(db_name + "/rpmdb.sqlite")) {
+    return core::invalid_argument("cannot open RPM database " + db_name +
+                                  ": rpmdb.sqlite is missing or not an SQLite database");
+  }
+
+  std::lock_guard<std::mutex> lock(librpm_mutex());
+  static bool config_read = false;  // guarded by librpm_mutex()
+  if (!config_read) {
+    if (rpmReadConfigFiles(nullptr, nullptr) != 0) {
+      return core::Error{core::ErrorCode::kInternal,
+                         "librpm could not read its configuration (rpmrc / macros)"};
+    }
+    config_read = true;
+  }
+
+  LogCapture capture;
+  LibrpmSession session(location, capture);
+  rpmts ts = session.ts();
+  if (rpmtsSetRootDir(ts, absolute_root.c_str()) != 0) {
+    return core::invalid_argument("librpm rejected root directory " + absolute_root);
+  }
+  // Reading needs neither signatures nor digests, and checking them would make librpm load a
+  // keyring from the (possibly foreign) database first.
+  rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS | RPMVSF_NOHDRCHK);
+  if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+    std::string message = "cannot open RPM database " + db_name + " (" + location.backend + ")";
+    if (!capture.messages.empty()) message += ": " + capture.joined();
+    return core::io_error(std::move(message));
+  }
+
+  std::vector<core::Package> packages;
+  rpmdbMatchIterator it = rpmtsInitIterator(ts, RPMDBI_PACKAGES, nullptr, 0);
+  if (it == nullptr) {
+    std::string message = "cannot iterate RPM database " + db_name;
+    if (!capture.messages.empty()) message += ": " + capture.joined();
+    return core::io_error(std::move(message));
+  }
+  while (Header h = rpmdbNextIterator(it)) {
+    core::Package pkg;
+    pkg.name = header_string(h, RPMTAG_NAME);
+    // Imported signing keys are stored as packages named gpg-pubkey; they are not software.
+    if (pkg.name == "gpg-pubkey") continue;
+    const unsigned int record = rpmdbGetIteratorOffset(it);
+    if (pkg.name.empty()) {
+      diagnostics.add(db_name, 0, "header without a NAME skipped",
+                      "record " + std::to_string(record));
+      continue;
+    }
+    const std::string epoch =
+        headerIsEntry(h, RPMTAG_EPOCH) ? std::to_string(headerGetNumber(h, RPMTAG_EPOCH)) : "";
+    pkg.version = rpm_version_string(epoch, header_string(h, RPMTAG_VERSION),
+                                     header_string(h, RPMTAG_RELEASE));
+    pkg.arch = header_string(h, RPMTAG_ARCH);
+    const std::string source_rpm = header_string(h, RPMTAG_SOURCERPM);
+    std::string source_name, source_vr;
+    if (!source_rpm.empty() && split_source_rpm(source_rpm, source_name, source_vr)) {
+      pkg.source_name = std::move(source_name);
+      // The source RPM's file name has no epoch; the binary inherits the source's, so it is added
+      // back here to keep the source version comparable with the binary's.
+      pkg.source_version = epoch.empty() || epoch == "0" ? source_vr : epoch + ":" + source_vr;
+    } else {
+      if (!source_rpm.empty()) {
+        diagnostics.add(db_name, 0, "unrecognised SOURCERPM '" + source_rpm + "'", pkg.name);
+      }
+      pkg.source_name = pkg.name;
+      pkg.source_version = pkg.version;
+    }
+    pkg.module = module_stream(header_string(h, RPMTAG_MODULARITYLABEL));
+    packages.push_back(std::move(pkg));
+  }
+  rpmdbFreeIterator(it);
+  for (const auto& message : capture.messages) diagnostics.add(db_name, 0, "librpm: " + message);
+  return packages;
+}
+
+}  // namespace fleetpatch::hoststate
