@@ -68,6 +68,8 @@ TEST(AlmaLinux, ModuleStreamsFromSummary) {
       {"Important: 389-ds security update", {"389-ds"}},
       {"satellite-5-client module update", {"satellite-5-client"}},
       {"Important: kernel security update", {"kernel"}},
+      {"new module: perl:5.30", {"perl:5.30"}},
+      {"new module: container-tools:4.0", {"container-tools:4.0"}},
       {"", {}},
   };
   for (const auto& [summary, want] : cases) {

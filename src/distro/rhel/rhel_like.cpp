@@ -78,13 +78,10 @@ bool is_module_build(std::string_view evr) {
 }
 
 std::vector<std::string> module_streams_from_summary(std::string_view summary) {
-  static constexpr std::string_view kSeverityWords[] = {
-      "Critical: ", "Important: ", "Moderate: ", "Low: "};
-  for (std::string_view word : kSeverityWords) {
-    if (summary.substr(0, word.size()) == word) {
-      summary.remove_prefix(word.size());
-      break;
-    }
+  // A "Word: " prefix is the severity ("Important: ") or a label ("new module: "); module
+  // streams themselves never have a space after their colon ("perl:5.30").
+  if (auto colon = summary.find(": "); colon != std::string_view::npos) {
+    summary.remove_prefix(colon + 2);
   }
   static constexpr std::string_view kStopWords[] = {"security", "bug",      "bugfix", "enhancement",
                                                     "update",   "metadata", "module", "new"};

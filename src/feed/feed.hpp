@@ -1,0 +1,31 @@
+// Entry point of the feed layer: read any mix of inputs, recognised by content, into one batch.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.hpp"
+#include "core/result.hpp"
+#include "feed/feed_batch.hpp"
+
+namespace fleetpatch::feed {
+
+/// What an input holds.
+enum class InputKind {
+  kOsvDirectory,  // a directory tree of OSV records (and archives/bundles inside it)
+  kOsvZip,        // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip
+  kOsvBundle,     // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
+  kKev,           // CISA's KEV catalog JSON
+  kOsvJson,       // one OSV record
+};
+
+/// Recognises an input by its content (directory, zip and zstd magic bytes, the KEV catalog's
+/// field names), not by its name. Errors when the path cannot be read.
+core::Result<InputKind> detect(const std::string& path);
+
+/// Reads every path and merges the results in the order given, one advisory per id and one
+/// KEV entry per CVE (FeedBatch::deduplicate). A path that cannot be read is
+/// an error (the caller keeps its previous index); problems inside inputs are diagnostics.
+core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths, core::Diagnostics& diags);
+
+}  // namespace fleetpatch::feed
