@@ -11,10 +11,14 @@
 //  - a missing revision equals revision "0", so "1.0" == "1.0-0" (and both < "1.0-0.1").
 //  - the upstream ends at the LAST hyphen: "1.2-3-4" has upstream "1.2-3", revision "4".
 //
-// Parsing rejects what dpkg's parseversion() rejects: an empty string, embedded whitespace,
-// a non-numeric or too large epoch, nothing after the epoch colon, an empty revision after a
-// hyphen, and characters other than alphanumerics and ".+-~:" (upstream) or ".+~" (revision).
-// As dpkg, an upstream that does not start with a digit is accepted (dpkg only warns).
+// Parsing follows dpkg's parseversion() (lib/dpkg/parsehelp.c, dpkg 1.21): leading and
+// trailing blanks (space, tab) are trimmed; it rejects an empty string, embedded blanks, an
+// empty, non-numeric, negative or too large (> INT_MAX) epoch (strtol() rules: "+1:" and "-0:"
+// are fine), nothing after the epoch colon, an empty upstream, an empty revision after a
+// hyphen. Where dpkg only warns, we go further on one point: characters other than
+// alphanumerics and ".+-~:" (upstream) or ".+~" (revision) are refused (dpkg accepts "1.0_1"
+// with a warning). As dpkg, an upstream that does not start with a digit is accepted.
+// version_differential_test checks all of this against libdpkg itself.
 #pragma once
 
 #include <compare>
@@ -28,6 +32,7 @@ namespace fleetpatch::version {
 
 class DebVersion {
  public:
+  /// Parses "[epoch:]upstream[-revision]"; an invalid string is an error naming it.
   static core::Result<DebVersion> parse(std::string_view text);
 
   std::uint32_t epoch() const { return epoch_; }
@@ -50,7 +55,8 @@ class DebVersion {
   std::string revision_;
 };
 
-/// dpkg's verrevcmp on one component (upstream or revision): <0, 0, >0.
+/// dpkg's verrevcmp on one component (upstream or revision): <0, 0, >0. Takes any bytes; as
+/// dpkg (whose char is signed) bytes >= 0x80 sort between letters and punctuation.
 int deb_compare_fragment(std::string_view a, std::string_view b);
 
 }  // namespace fleetpatch::version
