@@ -10,14 +10,14 @@
 
 namespace {
 
-struct Run {
+struct CommandResult {
   int exit_code = -1;
   std::string out;
 };
 
-Run run(const std::string& args) {
+CommandResult run(const std::string& args) {
   const std::string cmd = std::string(FLEETPATCH_BIN) + " " + args + " 2>/dev/null";
-  Run r;
+  CommandResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buf{};
@@ -43,7 +43,7 @@ TEST(Cli, VersionCompare) {
       {"apk 1.2.3-r1 1.2.3-r0", ">\n"},
   };
   for (const auto& c : cases) {
-    const Run r = run(std::string("version compare ") + c.args);
+    const CommandResult r = run(std::string("version compare ") + c.args);
     EXPECT_EQ(r.exit_code, 0) << c.args;
     EXPECT_EQ(r.out, c.out) << c.args;
   }
@@ -58,7 +58,7 @@ TEST(Cli, VersionCompareRejectsBadInput) {
 TEST(Cli, VersionCompareBatchKeepsGoingPastBadLines) {
   const auto path = std::filesystem::temp_directory_path() / "fleetpatch-batch-test.tsv";
   std::ofstream(path) << "deb\t1.0\t1.1\nrpm\t2\t1\nnonsense line\napk\t1.0\t1.0-r0\n";
-  const Run r = run("version compare --batch " + path.string());
+  const CommandResult r = run("version compare --batch " + path.string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "<\n>\n?\n=\n");
   std::filesystem::remove(path);
