@@ -93,7 +93,9 @@ std::optional<std::string> rpm_kernel_release(const core::Package& p) {
   static constexpr std::array<std::string_view, 6> kRedHatStyle = {
       "kernel", "kernel-core", "kernel-uek", "kernel-uek-core", "kernel-rt", "kernel-rt-core"};
   // SUSE: kernel-<flavour> 5.14.21-150400.24.46.1 runs as "5.14.21-150400.24.46-<flavour>" (the
-  // last release component is a rebuild counter that uname does not show).
+  // last release component is a rebuild counter that uname does not show). The minimal
+  // kernel-<flavour>-base package repeats its release ("160000.2.1.160000.2.1"): the first half
+  // is the kernel's.
   static constexpr std::array<std::string_view, 5> kSuseFlavours = {"default", "azure", "preempt",
                                                                     "kvmsmall", "64kb"};
   const std::string_view vr = without_epoch(p.version);
@@ -101,19 +103,26 @@ std::optional<std::string> rpm_kernel_release(const core::Package& p) {
     if (p.arch.empty()) return std::string(vr);
     return std::string(vr) + "." + p.arch;
   }
-  if (starts_with(p.name, "kernel-")) {
-    const std::string_view flavour = std::string_view(p.name).substr(7);
-    if (std::find(kSuseFlavours.begin(), kSuseFlavours.end(), flavour) != kSuseFlavours.end()) {
-      std::string_view trimmed = vr;
-      const auto dash = vr.find('-');
-      const auto last_dot = vr.rfind('.');
-      if (dash != std::string_view::npos && last_dot != std::string_view::npos && last_dot > dash) {
-        trimmed = vr.substr(0, last_dot);
-      }
-      return std::string(trimmed) + "-" + std::string(flavour);
+  if (!starts_with(p.name, "kernel-")) return std::nullopt;
+  std::string_view flavour = std::string_view(p.name).substr(7);
+  if (ends_with(flavour, "-base")) flavour.remove_suffix(5);
+  if (std::find(kSuseFlavours.begin(), kSuseFlavours.end(), flavour) == kSuseFlavours.end()) {
+    return std::nullopt;
+  }
+  const auto dash = vr.find('-');
+  if (dash == std::string_view::npos) return std::string(vr) + "-" + std::string(flavour);
+  const std::string_view version = vr.substr(0, dash);
+  std::string_view release = vr.substr(dash + 1);
+  if (release.size() % 2 == 1) {
+    const std::size_t half = release.size() / 2;
+    if (release[half] == '.' && release.substr(0, half) == release.substr(half + 1)) {
+      release = release.substr(0, half);
     }
   }
-  return std::nullopt;
+  if (const auto last_dot = release.rfind('.'); last_dot != std::string_view::npos) {
+    release = release.substr(0, last_dot);
+  }
+  return std::string(version) + "-" + std::string(release) + "-" + std::string(flavour);
 }
 
 std::optional<std::string> apk_kernel_release(const core::Package& p) {
@@ -348,6 +357,65 @@ TextFormat detect_text_format(std::string_view text) {
   return TextFormat::kUnknown;
 }
 
+enum class JsonFormat { kHostReport, kVuls, kOther, kNotAnObject };
+
+// Reads only as far as the top-level member names that tell the JSON formats apart, without
+// building the document: Vuls results run to megabytes and their importer parses them anyway.
+class JsonFormatDetector final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  JsonFormat result() const {
+    if (!object_) return JsonFormat::kNotAnObject;
+    if (schema_) return JsonFormat::kHostReport;
+    if (json_version_ && packages_) return JsonFormat::kVuls;
+    return JsonFormat::kOther;
+  }
+
+  bool null() override { return top_level_value(); }
+  bool boolean(bool) override { return top_level_value(); }
+  bool number_integer(number_integer_t) override { return top_level_value(); }
+  bool number_unsigned(number_unsigned_t) override { return top_level_value(); }
+  bool number_float(number_float_t, const string_t&) override { return top_level_value(); }
+  bool string(string_t&) override { return top_level_value(); }
+  bool binary(binary_t&) override { return top_level_value(); }
+  bool start_object(std::size_t) override {
+    if (depth_++ == 0) object_ = true;
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return depth_++ > 0; }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& name) override {
+    if (depth_ != 1) return true;
+    if (name == "schema") schema_ = true;
+    if (name == "jsonVersion") json_version_ = true;
+    if (name == "packages") packages_ = true;
+    return !schema_ && !(json_version_ && packages_);  // stop once decided
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    // Malformed before the format was decided; the reader chosen by result() reports it.
+    object_ = object_ && (schema_ || (json_version_ && packages_));
+    return false;
+  }
+
+ private:
+  bool top_level_value() const { return depth_ > 0; }  // a bare scalar is not a document we read
+
+  int depth_ = 0;
+  bool object_ = false, schema_ = false, json_version_ = false, packages_ = false;
+};
+
+JsonFormat detect_json_format(std::string_view text) {
+  JsonFormatDetector detector;
+  nlohmann::json::sax_parse(text, &detector);
+  return detector.result();
+}
+
 }  // namespace
 
 core::Result<core::HostReport> import_file(const core::Env& env, const core::Clock& clock,
@@ -359,29 +427,26 @@ core::Result<core::HostReport> import_file(const core::Env& env, const core::Clo
   const std::string stem = std::filesystem::path(path).stem().string();
   const std::string_view body = trim(text);
 
-  if (!body.empty() && body.front() == '{') {
-    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
     core::Result<core::HostReport> report = core::not_found(path);
-    const auto schema = doc.is_object() ? doc.find("schema") : doc.end();
-    if (doc.is_discarded() || !doc.is_object()) {
-      report = host_report_from_json(text, path);  // words the JSON error with its position
-    } else if (schema != doc.end()) {
-      if (schema->is_string() && !starts_with(schema->get<std::string>(), "fleetpatch.host/")) {
-        return core::unsupported(path + ": JSON with schema \"" + schema->get<std::string>() +
-                                 "\" is not a host report (expected \"" +
-                                 std::string(core::kHostReportSchema) + "\")");
-      }
-      report = host_report_from_json(text, path);  // rejects other fleetpatch.host versions
-    } else if (doc.contains("jsonVersion") && doc.contains("packages")) {
-      report = import_vuls_json(text, path, diagnostics);
-      if (report.ok() && report->kernel.installed.empty()) {
-        report->kernel.installed = installed_kernels(report->package_format, report->packages);
-      }
-    } else {
-      return core::unsupported(path +
-                               ": JSON that is neither a fleetpatch host report (\"schema\": \"" +
-                               std::string(core::kHostReportSchema) +
-                               "\") nor a Vuls scan result (\"jsonVersion\" and \"packages\")");
+    switch (detect_json_format(text)) {
+      case JsonFormat::kHostReport:
+      case JsonFormat::kNotAnObject:
+        // host_report_from_json words every error: invalid JSON (with its position), not an
+        // object, an unknown schema.
+        report = host_report_from_json(text, path);
+        break;
+      case JsonFormat::kVuls:
+        report = import_vuls_json(text, path, diagnostics);
+        if (report.ok() && report->kernel.installed.empty()) {
+          report->kernel.installed = installed_kernels(report->package_format, report->packages);
+        }
+        break;
+      case JsonFormat::kOther:
+        return core::unsupported(path +
+                                 ": JSON that is neither a fleetpatch host report (\"schema\": \"" +
+                                 std::string(core::kHostReportSchema) +
+                                 "\") nor a Vuls scan result (\"jsonVersion\" and \"packages\")");
     }
     if (!report.ok()) return report;
     if (report->host.id.empty()) report->host.id = stem;

@@ -376,6 +376,12 @@ TEST(ImportFile, DetectsTextFormatsAndDerivesKernels) {
            rpm_line("kernel-default-devel", "(none)", "5.14.21", "150400.24.46.1", "x86_64"),
        core::PackageFormat::kRpm,
        {"5.14.21-150400.24.46-default"}},
+      {"rpm -qa, suse base and tumbleweed",
+       "web-1.txt",
+       rpm_line("kernel-default-base", "(none)", "6.12.0", "160000.2.1.160000.2.1", "x86_64") +
+           rpm_line("kernel-default", "(none)", "6.6.7", "1.1", "x86_64"),
+       core::PackageFormat::kRpm,
+       {"6.12.0-160000.2-default", "6.6.7-1-default"}},
       {"rpm -qa, oracle uek",
        "web-1.txt",
        rpm_line("kernel-uek", "(none)", "5.15.0", "200.131.27.el9uek", "x86_64"),
@@ -444,12 +450,18 @@ TEST(ImportFile, UnrecognisedOrInvalidFilesAreErrorsNamingTheFile) {
       {"five columns", "a\tb\tc\td\te\n", "unrecognised format", core::ErrorCode::kUnsupported},
       {"other json", R"({"name": "x"})", "neither a fleetpatch host report",
        core::ErrorCode::kUnsupported},
-      {"scan json", R"({"schema": "fleetpatch.scan/1", "hosts": []})", "is not a host report",
+      {"scan json", R"({"schema": "fleetpatch.scan/1", "hosts": []})", "unsupported schema",
        core::ErrorCode::kUnsupported},
       {"future report", R"({"schema": "fleetpatch.host/2", "host": {"id": "x"}, "packages": []})",
        "unsupported schema", core::ErrorCode::kUnsupported},
       {"broken json", R"({"schema": "fleetpatch.host/1", )", "not valid JSON",
        core::ErrorCode::kInvalidArgument},
+      {"broken early", R"({"jsonVersion": 4, "pack)", "not valid JSON",
+       core::ErrorCode::kInvalidArgument},
+      {"array", R"([{"schema": "fleetpatch.host/1"}])", "expected an object",
+       core::ErrorCode::kInvalidArgument},
+      {"vuls without packages", R"({"jsonVersion": 4, "serverName": "x"})",
+       "neither a fleetpatch host report", core::ErrorCode::kUnsupported},
       {"bad report", R"({"schema": "fleetpatch.host/1", "host": {"id": 1}, "packages": []})",
        "/host/id", core::ErrorCode::kInvalidArgument},
   };
@@ -472,6 +484,46 @@ TEST(ImportFile, MissingFileIsAnError) {
   const auto report = import_file(FsEnv(), kClock, "/nonexistent/fleetpatch/input", diagnostics);
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.error().message.find("/nonexistent/fleetpatch/input"), std::string::npos);
+}
+
+TEST(ImportFile, RealVulsResultsListTheRunningKernelAsInstalled) {
+  // 43 real hosts scanned by Vuls (../shared/data, not redistributable, so read in place). Each
+  // records its running kernel and its kernel packages: the uname -r rules must turn the latter
+  // into the former on every distribution.
+  const fs::path dir = fs::path(FLEETPATCH_SHARED_DATA) / "vuls-host-inventories";
+  if (!fs::exists(dir / "INDEX.tsv")) {
+    GTEST_SKIP() << "shared data not present: " << dir.string();
+  }
+  std::ifstream index(dir / "INDEX.tsv");
+  std::string line;
+  std::getline(index, line);  // header: host family release scanned_at n_binary n_src kernel
+  int hosts = 0;
+  while (std::getline(index, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string field; std::getline(fields, field, '\t');) f.push_back(field);
+    ASSERT_EQ(f.size(), 7u) << line;
+    SCOPED_TRACE(f[0]);
+    ++hosts;
+    core::Diagnostics diagnostics;
+    const auto report =
+        import_file(FsEnv(), kClock, (dir / "raw" / (f[0] + ".json")).string(), diagnostics);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->packages.size(), std::stoul(f[4]));
+    EXPECT_EQ(report->kernel.running, f[6]);
+    // alpine_319 is a container on an Ubuntu host: no kernel package of its own.
+    if (f[0] != "alpine_319") {
+      EXPECT_NE(std::find(report->kernel.installed.begin(), report->kernel.installed.end(), f[6]),
+                report->kernel.installed.end())
+          << "running " << f[6]
+          << " not among installed: " << ::testing::PrintToString(report->kernel.installed);
+    }
+    // Whatever the importer produced survives the JSON form.
+    const auto again = host_report_from_json(to_json(*report), f[0]);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(*again, *report);
+  }
+  EXPECT_EQ(hosts, 43);
 }
 
 // ---- live -------------------------------------------------------------------------------------
