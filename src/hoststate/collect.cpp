@@ -226,6 +226,8 @@ core::Result<core::HostReport> collect_host(const core::Env& env, const core::Cl
   const std::string proc_root = options.proc_root.empty() ? under_root("/proc") : options.proc_root;
   const std::string sys_root = options.sys_root.empty() ? under_root("/sys") : options.sys_root;
 
+  if (!env.is_directory(root)) return core::not_found("root " + root + " is not a directory");
+
   // Package database first: without one there is nothing to report.
   std::vector<PackageDb> found;
   std::optional<core::Error> first_error;
@@ -477,7 +479,8 @@ core::Result<core::HostReport> import_file(const core::Env& env, const core::Clo
           path +
           ": unrecognised format; expected a dpkg status file (\"Package:\" paragraphs), an apk "
           "installed database (\"P:\"/\"V:\" lines), rpm -qa --queryformat output (7 "
-          "tab-separated columns, see parsers.hpp), a Vuls scan result JSON or a fleetpatch host "
+          "tab-separated columns, see docs/host-report.md), a Vuls scan result JSON or a "
+          "fleetpatch host "
           "report JSON");
   }
   sort_packages(report.packages);

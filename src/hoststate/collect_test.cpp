@@ -271,6 +271,14 @@ TEST(CollectHost, NoPackageDatabaseIsAnError) {
   EXPECT_EQ(report.error().code, core::ErrorCode::kNotFound);
   EXPECT_NE(report.error().message.find(root.str()), std::string::npos) << report.error().message;
   EXPECT_NE(report.error().message.find("/var/lib/dpkg/status"), std::string::npos);
+
+  options.root = root.str() + "/no-such-dir";
+  const auto missing_root = collect_host(FsEnv(), kClock, options, diagnostics);
+  ASSERT_FALSE(missing_root.ok());
+  EXPECT_EQ(missing_root.error().code, core::ErrorCode::kNotFound);
+  EXPECT_NE(missing_root.error().message.find(options.root + " is not a directory"),
+            std::string::npos)
+      << missing_root.error().message;
 }
 
 TEST(CollectHost, RpmRootWithKernelPackages) {
