@@ -1,0 +1,118 @@
+// The matcher: host reports x compiled advisory index -> findings. Pure (no I/O, no clock),
+// parallel, and deterministic: the same index and hosts give the same findings in the same order
+// whatever the thread count.
+//
+// Rules (issue 3; the per-distribution parts come from the distro table, never from a switch):
+//  - A host's release comes from distro::resolve_os. An unknown OS, or a release with no
+//    advisories in the index, gets a note and no findings. Advisories of other releases never
+//    apply: lookups are keyed by the host's own release.
+//  - RPM families match binary package names at the binary version; Debian, Ubuntu and Alpine
+//    (Distro::matches_source_names) match the source package name at the source version. The
+//    finding still names the installed binary and its own version.
+//  - Only AdvisoryKind::kSecurity advisories make findings (not bug-fix or enhancement ones).
+//  - Module streams: an entry applies only when distro::module_applies(entry.module,
+//    Distro::module_of(package)); "" applies to "" only.
+//  - Range events: affected inside [introduced, fixed) or [introduced, last_affected]; the fixed
+//    version is the "fixed" event closing the interval the installed version is in. A version
+//    affected without a fixed event is `will-not-fix` when the vendor says so, else `unfixed`.
+//    A not-affected entry for the package suppresses that advisory for it.
+//  - Merging: one finding per (installed package, state, fixed version): advisories that one
+//    upgrade fixes are reported together (e.g. a DSA and the per-CVE records it closes). Its
+//    advisories and CVEs are the sorted unions; severity the highest, vendor_severity and cvss
+//    those of the most severe advisory (highest CVSS on ties); fix_available_since the earliest
+//    `published`; kev_due_date the earliest KEV due date of any of its CVEs.
+//  - Options filter advisories before merging: a finding lists only the advisories that pass.
+//  - Identical (release, name, version, module) tuples are matched once per Matcher (every
+//    distinct installed version is parsed once) and the result is shared by every host having it.
+//
+// Findings are sorted by (package, installed version, source package, first advisory, fixed
+// version); exact duplicates (the same package installed for two architectures) are reported once.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/advisory.hpp"
+#include "core/finding.hpp"
+#include "core/host_report.hpp"
+#include "index/index.hpp"
+
+namespace fleetpatch::match {
+
+struct MatchOptions {
+  /// Drop findings that have no fixed version (unfixed, will-not-fix), like peers'
+  /// --ignore-unfixed.
+  bool ignore_unfixed = false;
+  /// Keep only advisories of these normalised severities; empty = all.
+  std::vector<core::Severity> severities;
+  /// Worker threads for fleets; 0 = std::thread::hardware_concurrency().
+  unsigned threads = 0;
+};
+
+/// Work counters, for benchmarks and tests of the sharing.
+struct MatchStats {
+  std::size_t hosts = 0;
+  std::size_t packages = 0;
+  std::size_t distinct_tuples = 0;  // matched against the index (cache misses)
+  std::size_t shared_hits = 0;      // answered from the cache
+};
+
+/// Counts of a host's findings, without building them (see Matcher::summarize_host).
+struct HostSummary {
+  std::size_t findings = 0;
+  std::size_t by_severity[5] = {};  // indexed by core::Severity
+  std::size_t unfixed = 0;          // unfixed + will-not-fix
+  std::size_t kev = 0;              // findings with a KEV due date
+};
+
+/// Matches hosts against one index. Holds the cache of distinct tuples, so reuse one Matcher
+/// across batches of a fleet to share work. Every const member may be called from any number of
+/// threads at once; the index must outlive the Matcher.
+class Matcher {
+ public:
+  explicit Matcher(const index::Index& index, MatchOptions options = {});
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  /// Findings of one host.
+  core::HostFindings match_host(const core::HostReport& host) const;
+
+  /// Findings of every host, in input order, on options.threads workers.
+  std::vector<core::HostFindings> match_fleet(std::span<const core::HostReport> hosts) const;
+
+  /// Streams a fleet too large to hold in memory: `produce(i, report)` fills host i (reusing the
+  /// report's allocations), `consume(i, findings)` receives its findings. Both are called from
+  /// the worker threads (consume in no particular order of i), so they must be thread-safe.
+  void match_stream(std::size_t count,
+                    const std::function<void(std::size_t, core::HostReport&)>& produce,
+                    const std::function<void(std::size_t, core::HostFindings&&)>& consume) const;
+
+  /// The counts match_host(host) would give, without building the findings (fleet dashboards
+  /// and benchmarks over hundreds of thousands of hosts).
+  HostSummary summarize_host(const core::HostReport& host) const;
+
+  /// match_stream's counterpart giving each host's summary: the way to match fleets of 100,000+
+  /// hosts, whose findings (thousands per host) would not fit in memory.
+  void summarize_stream(std::size_t count,
+                        const std::function<void(std::size_t, core::HostReport&)>& produce,
+                        const std::function<void(std::size_t, const HostSummary&)>& consume) const;
+
+  MatchStats stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Convenience: one Matcher over `hosts`.
+std::vector<core::HostFindings> match(const index::Index& index,
+                                      std::span<const core::HostReport> hosts,
+                                      const MatchOptions& options = {});
+
+}  // namespace fleetpatch::match
