@@ -44,7 +44,8 @@ struct Finding {
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 
-/// Findings of one host, in deterministic order (package, then first advisory id).
+/// Findings of one host, in deterministic order (package, installed version, source package,
+/// first advisory id, fixed version; see match/matcher.hpp).
 struct HostFindings {
   HostIdentity host;
   OsInfo os;
