@@ -1,0 +1,150 @@
+#include "report/scan_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fleetpatch::report {
+namespace {
+
+core::HostFindings sample_host() {
+  core::HostFindings h;
+  h.host = {"m-1", "web-1", {"prod"}};
+  h.os.id = "almalinux";
+  h.os.version_id = "9.0";
+  h.os.name = "AlmaLinux 9.0";
+  h.release = "almalinux:9";
+  core::Finding f;
+  f.package = "openssl-libs";
+  f.source_package = "openssl";
+  f.installed_version = "1:3.0.1-41.el9_0";
+  f.fixed_version = "1:3.0.1-43.el9_0";
+  f.state = core::FindingState::kFixed;
+  f.advisories = {"ALSA-2022:5003"};
+  f.cves = {"CVE-2022-1292", "CVE-2022-2068"};
+  f.severity = core::Severity::kMedium;
+  f.vendor_severity = "Moderate";
+  f.fix_available_since = "2022-06-16T00:00:00Z";
+  f.exposure = core::Exposure::kNetwork;
+  h.findings.push_back(f);
+  core::Finding u;
+  u.package = "bash";
+  u.source_package = "bash";
+  u.installed_version = "5.1.8-4.el9";
+  u.state = core::FindingState::kWillNotFix;
+  u.advisories = {"CVE-2022-3715"};
+  u.cves = {"CVE-2022-3715", "CVE-2022-0001", "CVE-2022-0002", "CVE-2022-0003"};
+  u.severity = core::Severity::kHigh;
+  u.cvss_score = 7.8;
+  u.kev_due_date = "2023-01-01";
+  h.findings.push_back(u);
+  return h;
+}
+
+TEST(ScanJson, FieldNamesAndValuesFollowTheContract) {
+  core::HostFindings unknown;
+  unknown.host.id = "box";
+  unknown.os.id = "fedora";
+  unknown.notes = {"unknown or unsupported operating system"};
+  const core::HostFindings hosts[] = {sample_host(), unknown};
+  for (bool pretty : {true, false}) {
+    SCOPED_TRACE(pretty ? "pretty" : "compact");
+    const auto j = nlohmann::json::parse(scan_json(hosts, {.pretty = pretty}));
+    EXPECT_EQ(j["schema"], "fleetpatch.scan/1");
+    ASSERT_EQ(j["hosts"].size(), 2u);
+    const auto& h = j["hosts"][0];
+    EXPECT_EQ(h["host"]["id"], "m-1");
+    EXPECT_EQ(h["host"]["hostname"], "web-1");
+    EXPECT_EQ(h["os"]["id"], "almalinux");
+    EXPECT_EQ(h["os"]["version_id"], "9.0");
+    EXPECT_EQ(h["release"], "almalinux:9");
+    const auto& f = h["findings"][0];
+    EXPECT_EQ(f["package"], "openssl-libs");
+    EXPECT_EQ(f["source_package"], "openssl");
+    EXPECT_EQ(f["installed_version"], "1:3.0.1-41.el9_0");
+    EXPECT_EQ(f["fixed_version"], "1:3.0.1-43.el9_0");
+    EXPECT_EQ(f["state"], "fixed");
+    EXPECT_EQ(f["advisories"], nlohmann::json({"ALSA-2022:5003"}));
+    EXPECT_EQ(f["cves"], nlohmann::json({"CVE-2022-1292", "CVE-2022-2068"}));
+    EXPECT_EQ(f["severity"], "medium");
+    EXPECT_EQ(f["vendor_severity"], "Moderate");
+    EXPECT_TRUE(f["cvss"].is_null());
+    EXPECT_EQ(f["fix_available_since"], "2022-06-16T00:00:00Z");
+    EXPECT_TRUE(f["kev_due_date"].is_null());
+    EXPECT_EQ(f["exposure"], "network");
+    const auto& u = h["findings"][1];
+    EXPECT_TRUE(u["fixed_version"].is_null());
+    EXPECT_EQ(u["state"], "will-not-fix");
+    EXPECT_EQ(u["cvss"], 7.8);
+    EXPECT_EQ(u["kev_due_date"], "2023-01-01");
+    EXPECT_TRUE(u["fix_available_since"].is_null());
+    EXPECT_TRUE(u["vendor_severity"].is_null());
+    EXPECT_TRUE(j["hosts"][1]["release"].is_null());
+    EXPECT_EQ(j["hosts"][1]["notes"][0], "unknown or unsupported operating system");
+    EXPECT_TRUE(j["hosts"][1]["findings"].empty());
+  }
+}
+
+TEST(ScanJson, CompactOutputIsExact) {
+  core::HostFindings h;
+  h.host.id = "a";
+  core::Finding f;
+  f.package = "p";
+  f.source_package = "p";
+  f.installed_version = "1";
+  f.fixed_version = "2";
+  f.advisories = {"A-1"};
+  f.cves = {"CVE-1"};
+  f.severity = core::Severity::kLow;
+  h.findings.push_back(f);
+  const core::HostFindings hosts[] = {h};
+  EXPECT_EQ(scan_json(hosts, {.pretty = false}),
+            R"({"schema":"fleetpatch.scan/1","hosts":[{"host":{"id":"a","hostname":"","tags":[]},)"
+            R"("os":{"id":"","version_id":"","name":""},"release":null,"findings":[{"package":"p",)"
+            R"("source_package":"p","installed_version":"1","fixed_version":"2","state":"fixed",)"
+            R"("advisories":["A-1"],"cves":["CVE-1"],"severity":"low","vendor_severity":null,)"
+            R"("cvss":null,"fix_available_since":null,"kev_due_date":null,"exposure":"none"}],)"
+            R"("notes":[]}]})");
+  EXPECT_EQ(scan_json({}, {.pretty = false}), R"({"schema":"fleetpatch.scan/1","hosts":[]})");
+  EXPECT_NO_THROW((void)nlohmann::json::parse(scan_json({})));
+}
+
+TEST(ScanJson, InvalidUtf8DoesNotThrow) {
+  core::HostFindings h;
+  h.host.id = std::string("bad\xff");
+  const core::HostFindings hosts[] = {h};
+  const auto j = nlohmann::json::parse(scan_json(hosts));
+  EXPECT_EQ(j["hosts"][0]["host"]["id"], "bad\xEF\xBF\xBD");
+}
+
+TEST(ScanTable, RowsNotesAndFleetSummary) {
+  core::HostFindings empty;
+  empty.host.id = "m-2";
+  empty.os.id = "debian";
+  empty.os.version_id = "12";
+  empty.release = "debian:12";
+  empty.notes = {"no advisories imported for debian:12"};
+  const core::HostFindings hosts[] = {sample_host(), empty};
+  std::ostringstream out;
+  write_scan_table(out, hosts);
+  const std::string text = out.str();
+  const std::string want_lines[] = {
+      "web-1 - AlmaLinux 9.0 (almalinux:9) - 2 findings: 1 high, 1 medium; 1 on the CISA KEV list",
+      "  PACKAGE       INSTALLED         FIXED IN          SEVERITY  ADVISORIES      CVES" +
+          std::string(46, ' ') + "KEV DUE",
+      "  openssl-libs  1:3.0.1-41.el9_0  1:3.0.1-43.el9_0  medium    ALSA-2022:5003  "
+      "CVE-2022-1292, CVE-2022-2068",
+      "  bash          5.1.8-4.el9       (will-not-fix)    high      CVE-2022-3715   "
+      "CVE-2022-3715, CVE-2022-0001, CVE-2022-0002 (+1)  2023-01-01",
+      "m-2 - debian 12 (debian:12) - 0 findings",
+      "  note: no advisories imported for debian:12",
+      "fleet: 2 hosts, 1 with findings; 2 findings: 1 high, 1 medium; 1 on the CISA KEV list",
+  };
+  for (const auto& line : want_lines) {
+    EXPECT_NE(text.find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace fleetpatch::report
