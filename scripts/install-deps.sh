@@ -9,6 +9,7 @@ packages=(
   libclang-rt-14-dev libfuzzer-14-dev
   # libraries
   libcli11-dev nlohmann-json3-dev librpm-dev libzstd-dev libarchive-dev libcurl4-openssl-dev
+  libsimdjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
 )

@@ -76,25 +76,17 @@ TEST(Bundle, UnparsableRecordFailsTheWrite) {
 }
 
 TEST(Bundle, BadLineIsNamedByLineAndRecord) {
-  const std::string dir = fresh_dir();
-  const std::string path = dir + "/feed.jsonl.zst";
+  const std::string path = fresh_dir() + "/feed.jsonl.zst";
   auto records = sample_records();
-  records.resize(2);
+  // Valid JSON, so the writer keeps it, but not a valid OSV record.
+  records.insert(records.begin() + 1, R"({"id":"ALSA-2099:3","summary":5})");
   ASSERT_TRUE(write_bundle(records, path, 3).ok());
-  // Re-compress with a bad middle line, as a damaged or hand-edited bundle would have.
   core::Diagnostics diags;
-  auto good = read_bundle(path, diags);
-  ASSERT_TRUE(good.ok());
-  const std::string lines = *strip_record(records[0]) +
-                            "\n{\"id\":\"ALSA-2099:3\",\"affected\":7}\n" +
-                            *strip_record(records[1]) + "\n";
-  const std::string raw = dir + "/lines.jsonl";
-  write_file(raw, lines);
-  ASSERT_EQ(std::system(("zstd -q -f " + raw + " -o " + path).c_str()), 0);
   auto batch = read_bundle(path, diags);
   ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->advisories.size(), 2u);
+  EXPECT_EQ(batch->advisories.size(), records.size() - 1);
   ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags.items()[0].source, path);
   EXPECT_EQ(diags.items()[0].line, 2u);
   EXPECT_EQ(diags.items()[0].record, "ALSA-2099:3");
 }

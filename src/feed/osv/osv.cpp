@@ -337,22 +337,39 @@ bool has_fixed(const std::vector<core::VersionEvent>& events) {
   });
 }
 
+/// Drops repeated entries, keeping the first. Advisories name tens of packages, so a scan
+/// over the kept ones is cheaper than hashing (which would allocate a key per entry).
 void dedupe(std::vector<core::AffectedPackage>& affected) {
   if (affected.size() < 2) return;
-  std::unordered_set<std::string> seen;
-  std::vector<core::AffectedPackage> out;
-  out.reserve(affected.size());
-  for (auto& entry : affected) {
-    std::string key = entry.release + '\n' + entry.name + '\n' + entry.module + '\n' +
-                      std::to_string(static_cast<int>(entry.state));
-    for (const auto& event : entry.events) {
-      key += '\n';
-      key += static_cast<char>('0' + static_cast<int>(event.type));
-      key += event.version;
+  if (affected.size() > 256) {
+    // Large lists (SUSE binaries over many products): hash, to stay linear.
+    std::unordered_set<std::string> seen;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < affected.size(); ++i) {
+      const auto& entry = affected[i];
+      std::string key = entry.release + '\n' + entry.name + '\n' + entry.module + '\n' +
+                        std::to_string(static_cast<int>(entry.state));
+      for (const auto& event : entry.events) {
+        key += '\n';
+        key += static_cast<char>('0' + static_cast<int>(event.type));
+        key += event.version;
+      }
+      if (!seen.insert(std::move(key)).second) continue;
+      if (kept != i) affected[kept] = std::move(affected[i]);
+      ++kept;
     }
-    if (seen.insert(std::move(key)).second) out.push_back(std::move(entry));
+    affected.erase(affected.begin() + static_cast<std::ptrdiff_t>(kept), affected.end());
+    return;
   }
-  affected = std::move(out);
+  std::size_t kept = 1;
+  for (std::size_t i = 1; i < affected.size(); ++i) {
+    bool repeated = false;
+    for (std::size_t j = 0; j < kept && !repeated; ++j) repeated = affected[j] == affected[i];
+    if (repeated) continue;
+    if (kept != i) affected[kept] = std::move(affected[i]);
+    ++kept;
+  }
+  affected.erase(affected.begin() + static_cast<std::ptrdiff_t>(kept), affected.end());
 }
 
 }  // namespace
