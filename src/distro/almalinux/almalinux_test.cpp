@@ -69,6 +69,7 @@ TEST(AlmaLinux, ModuleStreamsFromSummary) {
       {"satellite-5-client module update", {"satellite-5-client"}},
       {"Important: kernel security update", {"kernel"}},
       {"new module: perl:5.30", {"perl:5.30"}},
+      {"Important: httpd:2.4/httpd and httpd:2.4/mod_http2 security update", {"httpd:2.4"}},
       {"new module: container-tools:4.0", {"container-tools:4.0"}},
       {"", {}},
   };

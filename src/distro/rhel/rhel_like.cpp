@@ -97,7 +97,11 @@ std::vector<std::string> module_streams_from_summary(std::string_view summary) {
     if (std::find(std::begin(kStopWords), std::end(kStopWords), token) != std::end(kStopWords)) {
       break;
     }
-    streams.emplace_back(token);
+    // "httpd:2.4/mod_http2" names a component of the httpd:2.4 stream.
+    token = token.substr(0, token.find('/'));
+    if (std::find(streams.begin(), streams.end(), token) == streams.end()) {
+      streams.emplace_back(token);
+    }
   }
   return streams;
 }

@@ -57,7 +57,8 @@ class RhelLike : public Distro {
 /// Module streams named at the start of an advisory summary, before the words that describe
 /// the update ("security", "bug", "enhancement", "update", "metadata", "module"):
 /// "Moderate: virt:rhel and virt-devel:rhel security update" -> {"virt:rhel", "virt-devel:rhel"};
-/// "Important: 389-ds security update" -> {"389-ds"}; "new module: perl:5.30" -> {"perl:5.30"}.
+/// "Important: 389-ds security update" -> {"389-ds"}; "httpd:2.4/mod_http2" -> {"httpd:2.4"}; "new
+/// module: perl:5.30" -> {"perl:5.30"}.
 std::vector<std::string> module_streams_from_summary(std::string_view summary);
 
 /// True when an RPM E:V-R's release carries a module build marker (".module_el8.5.0+...",

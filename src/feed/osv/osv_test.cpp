@@ -56,6 +56,39 @@ TEST(OsvRecord, RealAlmaLinuxModuleAdvisory) {
                                {Type::kFixed, "1:18.12.1-2.module_el8.7.0+3370+40ccb2a8"}}));
 }
 
+TEST(OsvRecord, RealAlmaLinuxModuleCases) {
+  struct Case {
+    std::string file;
+    std::string package;
+    std::vector<std::string> want;  // "module fixed-version" of the package's entries
+  };
+  const Case cases[] = {
+      // Two streams named in the summary: the entry applies to each; the two builds of one
+      // version-release (+2880 and +3161) collapse to the lower.
+      {"almalinux/almalinux8/ALSA-2023:6980.json",
+       "hivex",
+       {"virt:rhel 1.3.18-23.module_el8.6.0+2880+7d9e3703",
+        "virt-devel:rhel 1.3.18-23.module_el8.6.0+2880+7d9e3703"}},
+      // A bug-fix summary naming the module without a stream; three builds of one fix.
+      {"almalinux/almalinux8/ALBA-2019:0973.json",
+       "oci-umount",
+       {"container-tools 2:2.3.4-2.git87f9237.module_el8.3.0+2044+12421f43"}},
+      // Not a module build: no module.
+      {"almalinux/almalinux9/ALSA-2022:6224.json", "openssl-libs", {" 1:3.0.1-41.el9_0"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    core::Diagnostics diags;
+    auto advisory = parse_record(slurp(data(c.file)), c.file, diags);
+    ASSERT_TRUE(advisory.has_value());
+    std::vector<std::string> got;
+    for (const auto& entry : advisory->affected) {
+      if (entry.name == c.package) got.push_back(entry.module + " " + entry.events.back().version);
+    }
+    EXPECT_EQ(got, c.want);
+  }
+}
+
 TEST(OsvRecord, RealSamplesOfOtherDistributions) {
   struct Case {
     std::string file;
