@@ -117,9 +117,18 @@ class StatusParser {
     }
   }
 
-  // "want flag status" (dpkg(1)): the package's files are on disk and configured only when
-  // the flag is "ok" and the status "installed", whatever the selection (install, hold,
-  // deinstall: a package selected for removal is still installed until it is removed).
+  // "want flag status" (dpkg(1)). What matters to a vulnerability scanner is whether the
+  // package's files are on disk: that holds for "installed" and also for the states a package
+  // passes through or sticks in after an interrupted or trigger-deferred upgrade
+  // ("triggers-pending", "triggers-awaited", "half-configured", "unpacked"). It does not hold
+  // for "not-installed", "config-files" (only conffiles left) or "half-installed" (unpacking
+  // was interrupted: dpkg itself treats the files as unreliable). The selection (install,
+  // hold, deinstall) does not matter: a package selected for removal is there until removed.
+  static bool is_on_disk_status(std::string_view status) {
+    return status == "installed" || status == "triggers-pending" || status == "triggers-awaited" ||
+           status == "half-configured" || status == "unpacked";
+  }
+
   bool is_installed(const Paragraph& p) {
     std::vector<std::string_view> words;
     std::string_view rest = p.status;
@@ -133,7 +142,7 @@ class StatusParser {
            p.package);
       return false;
     }
-    return words[1] == "ok" && words[2] == "installed";
+    return is_on_disk_status(words[2]);
   }
 
   void finish_paragraph() {

@@ -73,7 +73,7 @@ const Case kCases[] = {
      "Source: xz-utils (5.1.1alpha+20120614-2)\nVersion: 5.1.1alpha+20120614-2+b3\n",
      {"liblzma5 5.1.1alpha+20120614-2+b3 amd64 xz-utils 5.1.1alpha+20120614-2"},
      {}},
-    {"status filter: want * ok installed only",
+    {"status filter: files on disk (installed, unpacked, half-configured, triggers-*)",
      "Package: a\nStatus: install ok installed\nVersion: 1\n\n"
      "Package: b\nStatus: deinstall ok config-files\nVersion: 1\n\n"
      "Package: c\nStatus: hold ok installed\nVersion: 1\n\n"
@@ -81,8 +81,10 @@ const Case kCases[] = {
      "Package: e\nStatus: deinstall ok installed\nVersion: 1\n\n"
      "Package: f\nStatus: install reinstreq half-installed\nVersion: 1\n\n"
      "Package: g\nStatus: purge ok not-installed\n\n"
-     "Package: h\nStatus: install ok half-configured\nVersion: 1\n",
-     {"a 1  a 1", "c 1  c 1", "e 1  e 1"},
+     "Package: h\nStatus: install ok half-configured\nVersion: 1\n\n"
+     "Package: i\nStatus: install ok triggers-pending\nVersion: 1\n\n"
+     "Package: j\nStatus: install ok triggers-awaited\nVersion: 1\n",
+     {"a 1  a 1", "c 1  c 1", "d 1  d 1", "e 1  e 1", "h 1  h 1", "i 1  i 1", "j 1  j 1"},
      {}},
     {"continuation lines are not fields",
      "Package: apt\nStatus: install ok installed\nConffiles:\n /etc/apt/x 0123\n"

@@ -13,9 +13,10 @@
 
 namespace fleetpatch::hoststate {
 
-/// dpkg's /var/lib/dpkg/status. Only packages whose Status is "install ok installed" (or
-/// "hold ok installed", etc.: want * ok installed) are returned. Source from "Source: name"
-/// or "Source: name (version)"; without Source the binary's own name and version.
+/// dpkg's /var/lib/dpkg/status. Packages whose files are on disk are returned: Status
+/// "installed", "unpacked", "half-configured", "triggers-awaited" or "triggers-pending", whatever
+/// the selection (not "config-files", "half-installed", "not-installed"). Source from
+/// "Source: name" or "Source: name (version)"; without Source the binary's own name and version.
 std::vector<core::Package> parse_dpkg_status(std::string_view text, std::string_view source_name,
                                              core::Diagnostics& diagnostics);
 
