@@ -1,0 +1,144 @@
+// `fleetpatch scan [--root DIR | --inventory FILE...] [--format table|json] [--severity LIST]
+// [--ignore-unfixed] [--fail-on SEVERITY]`: match hosts against the advisory index in
+// <data-dir>/index/ and print the findings (docs/scan-result.md). Exit 3 when --fail-on is met.
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "commands/commands.hpp"
+#include "core/advisory.hpp"
+#include "hoststate/collect.hpp"
+#include "index/index.hpp"
+#include "match/matcher.hpp"
+#include "report/scan_report.hpp"
+
+namespace fleetpatch::cli {
+namespace {
+
+/// A severity word from the command line: the normalised names and the vendors' words that
+/// core::severity_from_vendor knows ("important", "moderate", ...).
+std::optional<core::Severity> parse_severity(const std::string& word) {
+  const core::Severity s = core::severity_from_vendor(word);
+  if (s == core::Severity::kUnknown && word != "unknown") return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "scan", "Match hosts against the advisory index and print their vulnerable packages");
+  struct Args {
+    std::string root;
+    std::vector<std::string> inventories;
+    std::string format = "table";
+    std::vector<std::string> severities;
+    bool ignore_unfixed = false;
+    std::string fail_on;
+    bool compact = false;
+    unsigned threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* root_opt =
+      cmd->add_option("--root", args->root, "scan a root file system (default: this host, /)");
+  cmd->add_option("--inventory", args->inventories,
+                  "scan inventory files (host report JSON, dpkg status, rpm -qa output, apk "
+                  "installed, Vuls JSON); several files scan as a fleet")
+      ->excludes(root_opt);
+  cmd->add_option("--format", args->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--severity", args->severities,
+                  "only these severities, comma-separated (critical,high,medium,low,unknown)")
+      ->delimiter(',');
+  cmd->add_flag("--ignore-unfixed", args->ignore_unfixed,
+                "leave out findings without a fixed version (unfixed, will-not-fix)");
+  cmd->add_option("--fail-on", args->fail_on,
+                  "exit 3 when a finding of this severity or higher is reported");
+  cmd->add_flag("--compact", args->compact, "JSON on one line");
+  cmd->add_option("--threads", args->threads, "matching threads (default: all cores)");
+
+  cmd->callback([&ctx, exit_code, args] {
+    std::ostream& err = *ctx.err;
+    match::MatchOptions options;
+    options.ignore_unfixed = args->ignore_unfixed;
+    options.threads = args->threads;
+    for (const auto& word : args->severities) {
+      const auto s = parse_severity(word);
+      if (!s) {
+        err << "fleetpatch scan: unknown severity \"" << word
+            << "\" (critical, high, medium, low, unknown)\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      options.severities.push_back(*s);
+    }
+    std::optional<core::Severity> fail_on;
+    if (!args->fail_on.empty()) {
+      fail_on = parse_severity(args->fail_on);
+      if (!fail_on) {
+        err << "fleetpatch scan: unknown --fail-on severity \"" << args->fail_on << "\"\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+    }
+
+    const std::string path =
+        (std::filesystem::path(ctx.data_dir()) / "index" / std::string(index::kIndexFileName))
+            .string();
+    auto index = index::Index::open(path);
+    if (!index.ok()) {
+      err << "fleetpatch scan: " << index.error().message << "\n";
+      *exit_code = kExitError;
+      return;
+    }
+
+    std::vector<core::HostReport> hosts;
+    core::Diagnostics diagnostics;
+    if (!args->inventories.empty()) {
+      for (const auto& file : args->inventories) {
+        auto report = hoststate::import_file(*ctx.env, *ctx.clock, file, diagnostics);
+        if (!report.ok()) {
+          for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
+          err << "fleetpatch scan: " << report.error().message << "\n";
+          *exit_code = kExitError;
+          return;
+        }
+        hosts.push_back(std::move(report).value());
+      }
+    } else {
+      hoststate::CollectOptions collect;
+      collect.root = args->root.empty() ? "/" : args->root;
+      auto report = hoststate::collect_host(*ctx.env, *ctx.clock, collect, diagnostics);
+      if (!report.ok()) {
+        for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
+        err << "fleetpatch scan: " << report.error().message << "\n";
+        *exit_code = kExitError;
+        return;
+      }
+      hosts.push_back(std::move(report).value());
+    }
+    for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
+
+    const match::Matcher matcher(*index, options);
+    const std::vector<core::HostFindings> results = matcher.match_fleet(hosts);
+    if (args->format == "json") {
+      report::write_scan_json(*ctx.out, results, {.pretty = !args->compact});
+      *ctx.out << "\n";
+    } else {
+      report::write_scan_table(*ctx.out, results);
+    }
+
+    *exit_code = kExitOk;
+    if (fail_on) {
+      for (const auto& host : results) {
+        for (const auto& f : host.findings) {
+          if (f.severity >= *fail_on) *exit_code = kExitFindings;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace fleetpatch::cli
