@@ -18,10 +18,14 @@ struct CommandEntry {
 
 void add_inventory_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_version_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_feed_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_scan_command(CLI::App& app, Context& ctx, int* exit_code);
 
 inline constexpr CommandEntry kCommands[] = {
     {"inventory", add_inventory_command},
     {"version", add_version_command},
+    {"feed", add_feed_command},
+    {"scan", add_scan_command},
 };
 
 }  // namespace fleetpatch::cli
