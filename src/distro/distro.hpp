@@ -12,6 +12,8 @@
 #include "core/advisory.hpp"
 #include "core/host_report.hpp"
 #include "core/package.hpp"
+#include "core/time.hpp"
+#include "distro/lifecycle.hpp"
 
 namespace fleetpatch::distro {
 
@@ -45,6 +47,22 @@ class Distro {
   /// "" when the package is from no module.
   virtual std::string module_of(const core::Package& package) const {
     return package.module.value_or("");
+  }
+
+  /// The vendor's support dates for one of this family's releases ("debian:12"), from the
+  /// family's lifecycle table; nullopt for releases the table does not know (and rolling ones).
+  virtual std::optional<Lifecycle> lifecycle(std::string_view release_key) const {
+    (void)release_key;
+    return std::nullopt;
+  }
+
+  /// The instant from which a host of `release_key` is past its vendor's support (00:00 UTC the
+  /// day after the last supported day; Lifecycle::end_of_life), or nullopt when unknown. With
+  /// `subscribed`, a paid extension (Ubuntu Pro ESM, RHEL ELS, SUSE LTSS) counts as support.
+  std::optional<core::TimePoint> end_of_life(std::string_view release_key,
+                                             bool subscribed = false) const {
+    if (auto dates = lifecycle(release_key)) return dates->end_of_life(subscribed);
+    return std::nullopt;
   }
 };
 

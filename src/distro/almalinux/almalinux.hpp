@@ -7,9 +7,13 @@
 
 namespace fleetpatch::distro {
 
+/// Support dates (almalinux/lifecycle.cpp).
+std::span<const LifecycleEntry> almalinux_lifecycle();
+
 class AlmaLinux final : public RhelLike {
  public:
-  AlmaLinux() : RhelLike({"almalinux", "AlmaLinux", "ALSA", "ALBA", "ALEA"}) {}
+  AlmaLinux()
+      : RhelLike({"almalinux", "AlmaLinux", "ALSA", "ALBA", "ALEA", almalinux_lifecycle()}) {}
 };
 
 }  // namespace fleetpatch::distro

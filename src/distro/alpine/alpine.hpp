@@ -13,6 +13,8 @@ class Alpine final : public Distro {
   std::optional<std::string> release_for_os(const core::OsInfo& os) const override;
   std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const override;
   bool matches_source_names() const override { return true; }
+  /// End of support of the main repository (lifecycle.cpp).
+  std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
 };
 
 }  // namespace fleetpatch::distro

@@ -7,9 +7,13 @@
 namespace fleetpatch::distro {
 namespace {
 
+/// Codenames of the numbered releases (https://www.debian.org/releases/ and
+/// https://wiki.debian.org/DebianReleases), by the major version that keys them.
 constexpr std::pair<std::string_view, std::string_view> kCodenames[] = {
-    {"jessie", "8"},    {"stretch", "9"}, {"buster", "10"}, {"bullseye", "11"},
-    {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},
+    {"buzz", "1"},      {"rex", "1"},       {"bo", "1"},      {"hamm", "2"},    {"slink", "2"},
+    {"potato", "2"},    {"woody", "3"},     {"sarge", "3"},   {"etch", "4"},    {"lenny", "5"},
+    {"squeeze", "6"},   {"wheezy", "7"},    {"jessie", "8"},  {"stretch", "9"}, {"buster", "10"},
+    {"bullseye", "11"}, {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},  {"duke", "15"},
 };
 
 }  // namespace
@@ -24,6 +28,13 @@ std::optional<std::string> Debian::release_for_os(const core::OsInfo& os) const 
   }
   if (major.empty()) return std::nullopt;
   return "debian:" + std::string(major);
+}
+
+std::optional<std::string> debian_release_for_codename(std::string_view codename) {
+  for (const auto& [name, number] : kCodenames) {
+    if (codename == name) return "debian:" + std::string(number);
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> Debian::release_for_osv_ecosystem(std::string_view ecosystem) const {

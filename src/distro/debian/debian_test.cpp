@@ -25,5 +25,24 @@ TEST(Debian, ReleasesAndNames) {
   EXPECT_FALSE(debian.release_for_os(os).has_value());
 }
 
+TEST(Debian, CodenamesMapToReleaseKeys) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"bookworm", "debian:12"},
+      {"bullseye", "debian:11"},
+      {"trixie", "debian:13"},
+      {"forky", "debian:14"},
+      {"woody", "debian:3"},
+      {"sarge", "debian:3"},
+      {"jessie", "debian:8"},
+      {"sid", ""},
+      {"experimental", ""},
+      {"Bookworm", ""},
+      {"", ""},
+  };
+  for (const auto& [codename, want] : cases) {
+    EXPECT_EQ(debian_release_for_codename(codename).value_or(""), want) << codename;
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::distro

@@ -7,14 +7,18 @@
 
 namespace fleetpatch::distro {
 
+/// Support dates (rhel/lifecycle.cpp).
+std::span<const LifecycleEntry> rhel_lifecycle();
+std::span<const LifecycleEntry> centos_lifecycle();
+
 class Rhel final : public RhelLike {
  public:
-  Rhel() : RhelLike({"rhel", "", "RHSA", "RHBA", "RHEA"}) {}
+  Rhel() : RhelLike({"rhel", "", "RHSA", "RHBA", "RHEA", rhel_lifecycle()}) {}
 };
 
 class CentOs final : public RhelLike {
  public:
-  CentOs() : RhelLike({"centos", "", "CESA", "CEBA", "CEEA"}) {}
+  CentOs() : RhelLike({"centos", "", "CESA", "CEBA", "CEEA", centos_lifecycle()}) {}
 };
 
 }  // namespace fleetpatch::distro

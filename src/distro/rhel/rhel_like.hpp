@@ -4,6 +4,7 @@
 // module streams recovered from the summary when the feed does not carry them.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,8 @@ struct RhelLikeSpec {
   std::string_view security_prefix;     // "ALSA"
   std::string_view bugfix_prefix;       // "ALBA"
   std::string_view enhancement_prefix;  // "ALEA"
+  /// Support dates per release key (the family folder's lifecycle.cpp); empty = unknown.
+  std::span<const LifecycleEntry> lifecycle;
 };
 
 /// A RHEL-like family. refine_advisory():
@@ -49,6 +52,9 @@ class RhelLike : public Distro {
   /// Package.module cut to "name:stream" (a full MODULARITYLABEL "name:stream:version:context"
   /// is accepted too).
   std::string module_of(const core::Package& package) const override;
+  std::optional<Lifecycle> lifecycle(std::string_view release_key) const override {
+    return find_lifecycle(spec_.lifecycle, release_key);
+  }
 
  private:
   RhelLikeSpec spec_;

@@ -9,9 +9,12 @@
 
 namespace fleetpatch::distro {
 
+/// Support dates (rocky/lifecycle.cpp).
+std::span<const LifecycleEntry> rocky_lifecycle();
+
 class Rocky final : public RhelLike {
  public:
-  Rocky() : RhelLike({"rocky", "Rocky Linux", "RLSA", "RLBA", "RLEA"}) {}
+  Rocky() : RhelLike({"rocky", "Rocky Linux", "RLSA", "RLBA", "RLEA", rocky_lifecycle()}) {}
   void refine_advisory(core::Advisory& advisory) const override;
 };
 

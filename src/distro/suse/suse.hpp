@@ -23,6 +23,8 @@ class Suse final : public Distro {
   std::optional<std::string> release_for_os(const core::OsInfo& os) const override;
   std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const override;
   bool matches_source_names() const override { return false; }
+  /// SLES general support (LTSS as the paid extension) and Leap end of life (lifecycle.cpp).
+  std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
 
  private:
   Product product_;
