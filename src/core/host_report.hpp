@@ -38,6 +38,9 @@ struct Livepatch {
   bool enabled = false;
   bool transition = false;
   std::vector<std::string> cves;
+  /// The kernel version the patch brings the running kernel up to, when the tool says so
+  /// (KernelCare's "effective kernel"); empty otherwise.
+  std::string effective_kernel;
   friend bool operator==(const Livepatch&, const Livepatch&) = default;
 };
 
@@ -46,6 +49,10 @@ struct KernelInfo {
   std::vector<std::string> installed;  // uname -r style releases of installed kernel packages
   bool reboot_required = false;
   std::vector<Livepatch> livepatch;
+  /// Why a reboot is required: the packages whose update asks for it (Debian/Ubuntu
+  /// /run/reboot-required.pkgs; on RPM systems the newer kernel and the core packages installed
+  /// after boot, as `needs-restarting -r` decides). Sorted; may be empty even when required.
+  std::vector<std::string> reboot_required_by;
   friend bool operator==(const KernelInfo&, const KernelInfo&) = default;
 };
 
@@ -59,6 +66,9 @@ struct ListeningSocket {
   std::string exe;
   std::string package;
   Exposure exposure = Exposure::kNone;
+  /// Packages owning the files the process maps (its executable and shared libraries), sorted:
+  /// a vulnerable library is as exposed as the listening process that runs it.
+  std::vector<std::string> mapped_packages;
   friend bool operator==(const ListeningSocket&, const ListeningSocket&) = default;
 };
 

@@ -34,6 +34,9 @@ struct Package {
   std::string source_version;
   /// RPM module stream as "name:stream" (e.g. "nodejs:18"), when the package came from a module.
   std::optional<std::string> module;
+  /// When the package was installed, seconds since the Unix epoch (RPM INSTALLTIME); unknown for
+  /// dpkg and apk. Used to decide whether an update happened after boot.
+  std::optional<std::int64_t> install_time;
 
   friend bool operator==(const Package&, const Package&) = default;
 };

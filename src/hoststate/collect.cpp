@@ -11,8 +11,12 @@
 #include <vector>
 
 #include "hoststate/host_report_json.hpp"
+#include "hoststate/kernel.hpp"
+#include "hoststate/livepatch.hpp"
 #include "hoststate/parsers.hpp"
+#include "hoststate/restart.hpp"
 #include "hoststate/rpmdb.hpp"
+#include "hoststate/sockets.hpp"
 
 namespace fleetpatch::hoststate {
 
@@ -35,12 +39,6 @@ std::string_view trim(std::string_view text) {
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-bool starts_with_digit(std::string_view text) {
-  return !text.empty() && text.front() >= '0' && text.front() <= '9';
-}
 
 // Reads a file that may legitimately be absent: nullopt when it does not exist; a diagnostic
 // (and nullopt) when it exists but cannot be read, so the problem is never silent.
@@ -61,111 +59,7 @@ std::string first_line(std::string_view text) {
   return std::string(trim(text.substr(0, text.find('\n'))));
 }
 
-// ---- installed kernels ------------------------------------------------------------------------
-//
-// uname -r style releases from the kernel packages. These rules are deliberately simple; the
-// distro-specific knowledge (flavours, meta packages, signed/unsigned variants) moves to each
-// family's folder in src/distro/ once that layer exists, and this function then asks it.
-
-// "[E:]V-R" -> "V-R".
-std::string_view without_epoch(std::string_view version) {
-  const auto colon = version.find(':');
-  return colon == std::string_view::npos ? version : version.substr(colon + 1);
-}
-
-std::optional<std::string> dpkg_kernel_release(const core::Package& p) {
-  // linux-image-6.1.0-18-amd64 (Debian), linux-image-5.15.0-91-generic and
-  // linux-image-unsigned-5.15.0-91-generic (Ubuntu). Meta packages (linux-image-amd64,
-  // linux-image-generic) do not start with a digit after the prefix; -dbg packages carry symbols.
-  std::string_view name = p.name;
-  if (!starts_with(name, "linux-image-")) return std::nullopt;
-  name.remove_prefix(std::string_view("linux-image-").size());
-  if (starts_with(name, "unsigned-")) name.remove_prefix(std::string_view("unsigned-").size());
-  if (!starts_with_digit(name) || ends_with(name, "-dbg") || ends_with(name, "-dbgsym")) {
-    return std::nullopt;
-  }
-  if (ends_with(name, "-unsigned")) name.remove_suffix(std::string_view("-unsigned").size());
-  return std::string(name);
-}
-
-std::optional<std::string> rpm_kernel_release(const core::Package& p) {
-  // Red Hat family, Oracle UEK, Amazon: uname -r is "<version>-<release>.<arch>".
-  static constexpr std::array<std::string_view, 6> kRedHatStyle = {
-      "kernel", "kernel-core", "kernel-uek", "kernel-uek-core", "kernel-rt", "kernel-rt-core"};
-  // SUSE: kernel-<flavour> 5.14.21-150400.24.46.1 runs as "5.14.21-150400.24.46-<flavour>" (the
-  // last release component is a rebuild counter that uname does not show). The minimal
-  // kernel-<flavour>-base package repeats its release ("160000.2.1.160000.2.1"): the first half
-  // is the kernel's.
-  static constexpr std::array<std::string_view, 5> kSuseFlavours = {"default", "azure", "preempt",
-                                                                    "kvmsmall", "64kb"};
-  const std::string_view vr = without_epoch(p.version);
-  if (std::find(kRedHatStyle.begin(), kRedHatStyle.end(), p.name) != kRedHatStyle.end()) {
-    if (p.arch.empty()) return std::string(vr);
-    return std::string(vr) + "." + p.arch;
-  }
-  if (!starts_with(p.name, "kernel-")) return std::nullopt;
-  std::string_view flavour = std::string_view(p.name).substr(7);
-  if (ends_with(flavour, "-base")) flavour.remove_suffix(5);
-  if (std::find(kSuseFlavours.begin(), kSuseFlavours.end(), flavour) == kSuseFlavours.end()) {
-    return std::nullopt;
-  }
-  const auto dash = vr.find('-');
-  if (dash == std::string_view::npos) return std::string(vr) + "-" + std::string(flavour);
-  const std::string_view version = vr.substr(0, dash);
-  std::string_view release = vr.substr(dash + 1);
-  if (release.size() % 2 == 1) {
-    const std::size_t half = release.size() / 2;
-    if (release[half] == '.' && release.substr(0, half) == release.substr(half + 1)) {
-      release = release.substr(0, half);
-    }
-  }
-  if (const auto last_dot = release.rfind('.'); last_dot != std::string_view::npos) {
-    release = release.substr(0, last_dot);
-  }
-  return std::string(version) + "-" + std::string(release) + "-" + std::string(flavour);
-}
-
-std::optional<std::string> apk_kernel_release(const core::Package& p) {
-  // Alpine: linux-lts 6.6.14-r0 runs as "6.6.14-0-lts".
-  static constexpr std::array<std::string_view, 6> kFlavours = {"lts", "virt", "edge",
-                                                                "rpi", "rpi4", "stable"};
-  if (!starts_with(p.name, "linux-")) return std::nullopt;
-  const std::string_view flavour = std::string_view(p.name).substr(6);
-  if (std::find(kFlavours.begin(), kFlavours.end(), flavour) == kFlavours.end()) {
-    return std::nullopt;
-  }
-  std::string_view version = p.version;
-  std::string_view revision = "0";
-  const auto r = version.rfind("-r");
-  if (r != std::string_view::npos) {
-    revision = version.substr(r + 2);
-    version = version.substr(0, r);
-  }
-  return std::string(version) + "-" + std::string(revision) + "-" + std::string(flavour);
-}
-
-std::vector<std::string> installed_kernels(core::PackageFormat format,
-                                           const std::vector<core::Package>& packages) {
-  std::set<std::string> releases;
-  for (const auto& p : packages) {
-    std::optional<std::string> release;
-    switch (format) {
-      case core::PackageFormat::kDpkg:
-        release = dpkg_kernel_release(p);
-        break;
-      case core::PackageFormat::kRpm:
-        release = rpm_kernel_release(p);
-        break;
-      case core::PackageFormat::kApk:
-        release = apk_kernel_release(p);
-        break;
-      case core::PackageFormat::kUnknown:
-        break;
-    }
-    if (release && !release->empty()) releases.insert(std::move(*release));
-  }
-  return {releases.begin(), releases.end()};
-}
+// Installed kernels: kernel.hpp (installed_kernels).
 
 // Sorted so that two collections of the same host print the same report.
 void sort_packages(std::vector<core::Package>& packages) {
@@ -173,37 +67,6 @@ void sort_packages(std::vector<core::Package>& packages) {
     return std::tie(a.name, a.arch, a.version, a.source_name, a.source_version) <
            std::tie(b.name, b.arch, b.version, b.source_name, b.source_version);
   });
-}
-
-// ---- livepatch --------------------------------------------------------------------------------
-
-// The kernel's generic livepatch interface: /sys/kernel/livepatch/<name>/{enabled,transition}.
-// It does not list CVEs; tools that know them (kpatch, canonical-livepatch) add them later.
-std::vector<core::Livepatch> read_livepatches(const core::Env& env, const std::string& sys_root,
-                                              core::Diagnostics& diagnostics) {
-  std::vector<core::Livepatch> out;
-  const std::string dir = sys_root + "/kernel/livepatch";
-  if (!env.is_directory(dir)) return out;
-  auto names = env.list_directory(dir);
-  if (!names.ok()) {
-    diagnostics.add(dir, 0, names.error().message);
-    return out;
-  }
-  for (const auto& name : *names) {
-    core::Livepatch lp;
-    lp.name = name;
-    lp.tool = starts_with(name, "kpatch") ? "kpatch"
-              : starts_with(name, "lkp_") ? "canonical-livepatch"
-                                          : "livepatch";
-    const auto flag = [&](const char* file) {
-      const auto text = read_optional(env, dir + "/" + name + "/" + file, diagnostics);
-      return text && trim(*text) == "1";
-    };
-    lp.enabled = flag("enabled");
-    lp.transition = flag("transition");
-    out.push_back(std::move(lp));
-  }
-  return out;
 }
 
 // ---- package databases ------------------------------------------------------------------------
@@ -256,6 +119,22 @@ core::Result<core::HostReport> collect_host(const core::Env& env, const core::Cl
           {core::PackageFormat::kApk, path, parse_apk_installed(*text, path, diagnostics)});
     } else if (!first_error) {
       first_error = text.error();
+    }
+  }
+  // An RPM host scanned over SSH: rpm itself listed the packages (see ssh.hpp).
+  if (!options.command_output_dir.empty()) {
+    if (const std::string path = options.command_output_dir + "/rpm-qa"; env.exists(path)) {
+      auto text = env.read_file(path);
+      if (text.ok()) {
+        auto packages = parse_rpm_qa(*text, path, diagnostics);
+        const std::string times = options.command_output_dir + "/rpm-install-times";
+        if (auto times_text = read_optional(env, times, diagnostics)) {
+          attach_rpm_install_times(*times_text, times, packages, diagnostics);
+        }
+        found.push_back({core::PackageFormat::kRpm, path, std::move(packages)});
+      } else if (!first_error) {
+        first_error = text.error();
+      }
     }
   }
   if (found.empty()) {
@@ -320,12 +199,22 @@ core::Result<core::HostReport> collect_host(const core::Env& env, const core::Cl
   }
   report.host.tags = options.tags;
 
-  if (auto text = read_optional(env, proc_root + "/sys/kernel/osrelease", diagnostics)) {
-    report.kernel.running = first_line(*text);
+  // ---- what is really running: kernel.hpp, livepatch.hpp, sockets.hpp, restart.hpp ----
+  report.kernel =
+      collect_kernel(env, root, proc_root, report.package_format, report.packages, diagnostics);
+  report.kernel.livepatch = collect_livepatches(env, sys_root, options.command_output_dir,
+                                                options.tool_runner, diagnostics);
+  OwnerSource owner_source;
+  owner_source.root = root;
+  owner_source.format = report.package_format;
+  if (!options.command_output_dir.empty()) {
+    owner_source.rpm_file_index = options.command_output_dir + "/rpm-file-index";
   }
-  report.kernel.installed = installed_kernels(report.package_format, report.packages);
-  report.kernel.reboot_required = env.exists(under_root("/run/reboot-required"));
-  report.kernel.livepatch = read_livepatches(env, sys_root, diagnostics);
+  const OwnerLookup owners = [&](const std::set<std::string>& paths) {
+    return resolve_file_owners(env, owner_source, paths, diagnostics);
+  };
+  report.listening = collect_listening(env, proc_root, owners, diagnostics);
+  report.pending_restart = collect_pending_restarts(env, proc_root, owners, diagnostics);
 
   report.collected_at = core::format_rfc3339(clock.now());
   report.collector = std::string(kCollector);

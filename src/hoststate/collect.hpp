@@ -11,6 +11,7 @@
 #include "core/host_report.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "hoststate/process.hpp"
 
 namespace fleetpatch::hoststate {
 
@@ -24,6 +25,14 @@ struct CollectOptions {
   std::optional<std::string> host_id;
   std::optional<std::string> hostname;
   std::vector<std::string> tags;
+  /// Outputs of the commands a collection would otherwise run (livepatch tools, see
+  /// livepatch.hpp; on RPM hosts scanned over SSH also `rpm -qa` as "rpm-qa", install times as
+  /// "rpm-install-times" and the file index as "rpm-file-index", see ssh.hpp): a directory
+  /// read through Env. Fixture trees and SSH scans set it; empty = none.
+  std::string command_output_dir;
+  /// On a live host, runs the livepatch tools when no command_output_dir is given. Null = do
+  /// not run programs (offline images, tests).
+  const ProcessRunner* tool_runner = nullptr;
 };
 
 /// Collects a host report. Error only when no package database of any kind is found under the

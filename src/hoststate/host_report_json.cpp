@@ -55,11 +55,13 @@ OrderedJson to_ordered_json(const core::HostReport& report) {
                          {"tool", lp.tool},
                          {"enabled", lp.enabled},
                          {"transition", lp.transition},
-                         {"cves", string_array(lp.cves)}});
+                         {"cves", string_array(lp.cves)},
+                         {"effective_kernel", lp.effective_kernel}});
   }
   out["kernel"] = {{"running", report.kernel.running},
                    {"installed", string_array(report.kernel.installed)},
                    {"reboot_required", report.kernel.reboot_required},
+                   {"reboot_required_by", string_array(report.kernel.reboot_required_by)},
                    {"livepatch", std::move(livepatch)}};
   out["package_format"] = core::to_string(report.package_format);
   OrderedJson packages = OrderedJson::array();
@@ -69,6 +71,8 @@ OrderedJson to_ordered_json(const core::HostReport& report) {
                        {"arch", p.arch},
                        {"source", {{"name", p.source_name}, {"version", p.source_version}}}};
     pkg["module"] = p.module ? OrderedJson(*p.module) : OrderedJson(nullptr);
+    // Only RPM records it; written when known rather than as hundreds of nulls.
+    if (p.install_time) pkg["install_time"] = *p.install_time;
     packages.push_back(std::move(pkg));
   }
   out["packages"] = std::move(packages);
@@ -79,6 +83,7 @@ OrderedJson to_ordered_json(const core::HostReport& report) {
     sock["exe"] = s.exe;
     sock["package"] = s.package;
     sock["exposure"] = exposure_name(s.exposure);
+    sock["mapped_packages"] = string_array(s.mapped_packages);
     listening.push_back(std::move(sock));
   }
   out["listening"] = std::move(listening);
@@ -277,6 +282,10 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
     if (auto e = r.boolean(*kernel, "/kernel", "reboot_required", out.kernel.reboot_required)) {
       return e;
     }
+    if (auto e =
+            r.strings(*kernel, "/kernel", "reboot_required_by", out.kernel.reboot_required_by)) {
+      return e;
+    }
     auto read_livepatch = [&](const Json& item,
                               const std::string& p) -> std::optional<core::Error> {
       core::Livepatch lp;
@@ -285,6 +294,7 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
       if (auto e = r.boolean(item, p, "enabled", lp.enabled)) return e;
       if (auto e = r.boolean(item, p, "transition", lp.transition)) return e;
       if (auto e = r.strings(item, p, "cves", lp.cves)) return e;
+      if (auto e = r.string(item, p, "effective_kernel", lp.effective_kernel, false)) return e;
       out.kernel.livepatch.push_back(std::move(lp));
       return std::nullopt;
     };
@@ -317,6 +327,10 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
       if (!module->is_string()) return r.type_error(p + "/module", "a string or null", *module);
       pkg.module = module->get<std::string>();
     }
+    if (auto e = r.integer(item, p, "install_time", 0, std::numeric_limits<std::int64_t>::max(),
+                           pkg.install_time)) {
+      return e;
+    }
     out.packages.push_back(std::move(pkg));
     return std::nullopt;
   };
@@ -335,6 +349,7 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
     }
     if (auto e = r.string(item, p, "exe", sock.exe, false)) return e;
     if (auto e = r.string(item, p, "package", sock.package, false)) return e;
+    if (auto e = r.strings(item, p, "mapped_packages", sock.mapped_packages)) return e;
     std::string exposure = "none";
     if (auto e = r.string(item, p, "exposure", exposure, false)) return e;
     if (exposure == "none") {

@@ -63,15 +63,16 @@ TEST(HostReportJson, FieldNamesAndOrderAreTheContract) {
   EXPECT_EQ(doc["schema"], "fleetpatch.host/1");
   EXPECT_EQ(keys(doc["host"]), (Keys{"id", "hostname", "tags"}));
   EXPECT_EQ(keys(doc["os"]), (Keys{"id", "version_id", "name", "id_like", "version_codename"}));
-  EXPECT_EQ(keys(doc["kernel"]), (Keys{"running", "installed", "reboot_required", "livepatch"}));
+  EXPECT_EQ(keys(doc["kernel"]),
+            (Keys{"running", "installed", "reboot_required", "reboot_required_by", "livepatch"}));
   EXPECT_EQ(keys(doc["kernel"]["livepatch"][0]),
-            (Keys{"name", "tool", "enabled", "transition", "cves"}));
+            (Keys{"name", "tool", "enabled", "transition", "cves", "effective_kernel"}));
   EXPECT_EQ(keys(doc["packages"][0]), (Keys{"name", "version", "arch", "source", "module"}));
   EXPECT_EQ(keys(doc["packages"][0]["source"]), (Keys{"name", "version"}));
   EXPECT_TRUE(doc["packages"][0]["module"].is_null());
   EXPECT_EQ(doc["packages"][1]["module"], "nodejs:18");
-  EXPECT_EQ(keys(doc["listening"][0]),
-            (Keys{"proto", "address", "port", "pid", "exe", "package", "exposure"}));
+  EXPECT_EQ(keys(doc["listening"][0]), (Keys{"proto", "address", "port", "pid", "exe", "package",
+                                             "exposure", "mapped_packages"}));
   EXPECT_EQ(doc["listening"][0]["exposure"], "network");
   EXPECT_TRUE(doc["listening"][1]["pid"].is_null());
   EXPECT_EQ(keys(doc["pending_restart"][0]), (Keys{"pid", "exe", "unit", "files", "packages"}));
@@ -85,14 +86,16 @@ TEST(HostReportJson, CompactOutputIsExact) {
   r.packages = {{"bash", "5.2.15-2+b2", "amd64", "bash", "5.2.15-2", std::nullopt}};
   r.collected_at = "2026-01-02T03:04:05Z";
   r.collector = "fleetpatch 0.1.0";
-  EXPECT_EQ(to_json(r, false),
-            R"({"schema":"fleetpatch.host/1","host":{"id":"h1","hostname":"","tags":[]},)"
-            R"("os":{"id":"","version_id":"","name":"","id_like":[],"version_codename":""},)"
-            R"("kernel":{"running":"","installed":[],"reboot_required":false,"livepatch":[]},)"
-            R"("package_format":"dpkg","packages":[{"name":"bash","version":"5.2.15-2+b2",)"
-            R"("arch":"amd64","source":{"name":"bash","version":"5.2.15-2"},"module":null}],)"
-            R"("listening":[],"pending_restart":[],"collected_at":"2026-01-02T03:04:05Z",)"
-            R"("collector":"fleetpatch 0.1.0"})");
+  EXPECT_EQ(
+      to_json(r, false),
+      R"({"schema":"fleetpatch.host/1","host":{"id":"h1","hostname":"","tags":[]},)"
+      R"("os":{"id":"","version_id":"","name":"","id_like":[],"version_codename":""},)"
+      R"("kernel":{"running":"","installed":[],"reboot_required":false,"reboot_required_by":[],)"
+      R"("livepatch":[]},)"
+      R"("package_format":"dpkg","packages":[{"name":"bash","version":"5.2.15-2+b2",)"
+      R"("arch":"amd64","source":{"name":"bash","version":"5.2.15-2"},"module":null}],)"
+      R"("listening":[],"pending_restart":[],"collected_at":"2026-01-02T03:04:05Z",)"
+      R"("collector":"fleetpatch 0.1.0"})");
 }
 
 TEST(HostReportJson, ParsesTheArchitectureExample) {

@@ -9,6 +9,7 @@
 #include <rpm/rpmtag.h>
 #include <rpm/rpmts.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -111,6 +112,19 @@ bool has_sqlite_magic(const std::string& path) {
   return in.gcount() == sizeof head && std::memcmp(head, kMagic, sizeof head) == 0;
 }
 
+// Caller holds librpm_mutex().
+core::Status read_librpm_config_once() {
+  static bool config_read = false;  // guarded by librpm_mutex()
+  if (!config_read) {
+    if (rpmReadConfigFiles(nullptr, nullptr) != 0) {
+      return core::Error{core::ErrorCode::kInternal,
+                         "librpm could not read its configuration (rpmrc / macros)"};
+    }
+    config_read = true;
+  }
+  return {};
+}
+
 std::string header_string(Header h, rpmTagVal tag) {
   const char* value = headerGetString(h, tag);
   return value != nullptr ? std::string(value) : std::string();
@@ -154,14 +168,7 @@ core::Result<std::vector<core::Package>> read_rpmdb(const std::string& root,
   }
 
   std::lock_guard<std::mutex> lock(librpm_mutex());
-  static bool config_read = false;  // guarded by librpm_mutex()
-  if (!config_read) {
-    if (rpmReadConfigFiles(nullptr, nullptr) != 0) {
-      return core::Error{core::ErrorCode::kInternal,
-                         "librpm could not read its configuration (rpmrc / macros)"};
-    }
-    config_read = true;
-  }
+  if (auto status = read_librpm_config_once(); !status.ok()) return status.error();
 
   LogCapture capture;
   LibrpmSession session(location, capture);
@@ -216,11 +223,62 @@ core::Result<std::vector<core::Package>> read_rpmdb(const std::string& root,
       pkg.source_version = pkg.version;
     }
     pkg.module = module_stream(header_string(h, RPMTAG_MODULARITYLABEL));
+    if (headerIsEntry(h, RPMTAG_INSTALLTIME)) {
+      pkg.install_time = static_cast<std::int64_t>(headerGetNumber(h, RPMTAG_INSTALLTIME));
+    }
     packages.push_back(std::move(pkg));
   }
   rpmdbFreeIterator(it);
   for (const auto& message : capture.messages) diagnostics.add(db_name, 0, "librpm: " + message);
   return packages;
+}
+
+core::Result<FileOwners> read_rpm_file_owners(const std::string& root,
+                                              const RpmdbLocation& location,
+                                              const std::set<std::string>& paths,
+                                              core::Diagnostics& diagnostics) {
+  FileOwners owners;
+  if (paths.empty()) return owners;
+  std::error_code ec;
+  const std::string absolute_root =
+      std::filesystem::absolute(root.empty() ? std::string("/") : root, ec).lexically_normal();
+  if (ec) return core::io_error("cannot resolve root " + root + ": " + ec.message());
+  const std::string db_name = core::join_root(absolute_root, location.dbpath);
+  if (location.backend == "sqlite" && !has_sqlite_magic(db_name + "/rpmdb.sqlite")) {
+    return core::invalid_argument("cannot open RPM database " + db_name +
+                                  ": rpmdb.sqlite is missing or not an SQLite database");
+  }
+  std::lock_guard<std::mutex> lock(librpm_mutex());
+  if (auto status = read_librpm_config_once(); !status.ok()) return status.error();
+  LogCapture capture;
+  LibrpmSession session(location, capture);
+  rpmts ts = session.ts();
+  if (rpmtsSetRootDir(ts, absolute_root.c_str()) != 0) {
+    return core::invalid_argument("librpm rejected root directory " + absolute_root);
+  }
+  rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS | RPMVSF_NOHDRCHK);
+  if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+    std::string message = "cannot open RPM database " + db_name + " (" + location.backend + ")";
+    if (!capture.messages.empty()) message += ": " + capture.joined();
+    return core::io_error(std::move(message));
+  }
+  for (const auto& path : paths) {
+    for (const auto& alias : usr_merge_aliases(path)) {
+      rpmdbMatchIterator it = rpmtsInitIterator(ts, RPMDBI_INSTFILENAMES, alias.c_str(), 0);
+      if (it == nullptr) continue;  // no package owns this name
+      while (Header h = rpmdbNextIterator(it)) {
+        std::string name = header_string(h, RPMTAG_NAME);
+        if (!name.empty()) owners[path].push_back(std::move(name));
+      }
+      rpmdbFreeIterator(it);
+    }
+  }
+  for (auto& [path, names] : owners) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  }
+  for (const auto& message : capture.messages) diagnostics.add(db_name, 0, "librpm: " + message);
+  return owners;
 }
 
 }  // namespace fleetpatch::hoststate

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "core/env.hpp"
 #include "core/package.hpp"
 #include "core/result.hpp"
+#include "hoststate/file_owners.hpp"
 
 namespace fleetpatch::hoststate {
 
@@ -38,5 +40,12 @@ std::optional<RpmdbLocation> find_rpmdb(const core::Env& env, const std::string&
 core::Result<std::vector<core::Package>> read_rpmdb(const std::string& root,
                                                     const RpmdbLocation& location,
                                                     core::Diagnostics& diagnostics);
+
+/// The packages owning each of `paths` (and their merged-/usr aliases, file_owners.hpp), from
+/// the database's installed-file index. Same locking rules as read_rpmdb.
+core::Result<FileOwners> read_rpm_file_owners(const std::string& root,
+                                              const RpmdbLocation& location,
+                                              const std::set<std::string>& paths,
+                                              core::Diagnostics& diagnostics);
 
 }  // namespace fleetpatch::hoststate
