@@ -1,6 +1,8 @@
-// "fleetpatch.scan/1": written host by host, so a large fleet never needs one JSON tree in
-// memory. Field order is fixed (ordered_json) so that output is byte-for-byte reproducible.
-#include <nlohmann/json.hpp>
+// "fleetpatch.scan/1", written directly to the stream host by host: no JSON tree is built, so a
+// single-host scan stays within its time budget and a large fleet never needs its whole result
+// as one document in memory. The field order is fixed, so output is reproducible byte for byte.
+// Pretty output puts each finding on one line (easy to grep and diff).
+#include <charconv>
 #include <sstream>
 
 #include "report/scan_report.hpp"
@@ -8,55 +10,219 @@
 namespace fleetpatch::report {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json string_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
-/// Inputs come from arbitrary inventories: bytes that are not UTF-8 become U+FFFD instead of
-/// making the dump throw.
-std::string dump(const Json& j, int indent) {
-  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
-
-Json finding_json(const core::Finding& f) {
-  Json j;
-  j["package"] = f.package;
-  j["source_package"] = f.source_package;
-  j["installed_version"] = f.installed_version;
-  j["fixed_version"] = string_or_null(f.fixed_version);
-  j["state"] = core::to_string(f.state);
-  j["advisories"] = f.advisories;
-  j["cves"] = f.cves;
-  j["severity"] = core::to_string(f.severity);
-  j["vendor_severity"] = string_or_null(f.vendor_severity);
-  j["cvss"] = f.cvss_score ? Json(*f.cvss_score) : Json(nullptr);
-  j["fix_available_since"] = string_or_null(f.fix_available_since);
-  j["kev_due_date"] = f.kev_due_date ? Json(*f.kev_due_date) : Json(nullptr);
-  j["exposure"] = to_string(f.exposure);
-  return j;
-}
-
-Json host_json(const core::HostFindings& h) {
-  Json j;
-  j["host"] = {{"id", h.host.id}, {"hostname", h.host.hostname}, {"tags", h.host.tags}};
-  j["os"] = {{"id", h.os.id}, {"version_id", h.os.version_id}, {"name", h.os.name}};
-  j["release"] = string_or_null(h.release);
-  Json findings = Json::array();
-  for (const auto& f : h.findings) findings.push_back(finding_json(f));
-  j["findings"] = std::move(findings);
-  j["notes"] = h.notes;
-  return j;
-}
-
-/// Indents every line after the first of `text` by `indent` spaces (to nest a pretty dump).
-std::string nest(const std::string& text, std::string_view indent) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    out.push_back(c);
-    if (c == '\n') out.append(indent);
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  std::size_t n;
+  unsigned min;
+  unsigned cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2, min = 0x80, cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3, min = 0x800, cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4, min = 0x10000, cp = c & 0x07;
+  } else {
+    return 0;
   }
-  return out;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+class Writer {
+ public:
+  Writer(std::ostream& out, bool pretty) : out_(out), pretty_(pretty) {}
+
+  /// A JSON string; bytes that are not UTF-8 (inventories are arbitrary input) become U+FFFD.
+  void string(std::string_view s) {
+    buffer_.clear();
+    buffer_.push_back('"');
+    for (std::size_t i = 0; i < s.size();) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        switch (c) {
+          case '"':
+            buffer_ += "\\\"";
+            break;
+          case '\\':
+            buffer_ += "\\\\";
+            break;
+          case '\n':
+            buffer_ += "\\n";
+            break;
+          case '\r':
+            buffer_ += "\\r";
+            break;
+          case '\t':
+            buffer_ += "\\t";
+            break;
+          case '\b':
+            buffer_ += "\\b";
+            break;
+          case '\f':
+            buffer_ += "\\f";
+            break;
+          default:
+            if (c < 0x20) {
+              static constexpr char kHex[] = "0123456789abcdef";
+              buffer_ += "\\u00";
+              buffer_.push_back(kHex[c >> 4]);
+              buffer_.push_back(kHex[c & 0xf]);
+            } else {
+              buffer_.push_back(static_cast<char>(c));
+            }
+        }
+        ++i;
+        continue;
+      }
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        buffer_ += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        buffer_.append(s.substr(i, n));
+        i += n;
+      }
+    }
+    buffer_.push_back('"');
+    out_ << buffer_;
+  }
+
+  void string_or_null(std::string_view s) {
+    if (s.empty()) {
+      out_ << "null";
+    } else {
+      string(s);
+    }
+  }
+
+  void strings(const std::vector<std::string>& items) {
+    out_ << '[';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out_ << (pretty_ ? ", " : ",");
+      string(items[i]);
+    }
+    out_ << ']';
+  }
+
+  void number(double value) {
+    char text[32];
+    const auto result = std::to_chars(text, text + sizeof text, value);
+    out_.write(text, result.ptr - text);
+  }
+
+  /// `"name": ` (or `"name":`), preceded by a comma unless it is the first of its object.
+  void key(std::string_view name, bool first = false) {
+    if (!first) out_ << (pretty_ ? ", " : ",");
+    out_ << '"' << name << (pretty_ ? "\": " : "\":");
+  }
+
+  /// Starts a line of pretty output at `depth` levels of two spaces; nothing when compact.
+  void line(int depth) {
+    if (pretty_) out_ << '\n' << std::string(static_cast<std::size_t>(depth) * 2, ' ');
+  }
+
+  std::ostream& raw() { return out_; }
+  bool pretty() const { return pretty_; }
+
+ private:
+  std::ostream& out_;
+  bool pretty_;
+  std::string buffer_;
+};
+
+void write_finding(Writer& w, const core::Finding& f) {
+  w.raw() << '{';
+  w.key("package", true);
+  w.string(f.package);
+  w.key("source_package");
+  w.string(f.source_package);
+  w.key("installed_version");
+  w.string(f.installed_version);
+  w.key("fixed_version");
+  w.string_or_null(f.fixed_version);
+  w.key("state");
+  w.string(core::to_string(f.state));
+  w.key("advisories");
+  w.strings(f.advisories);
+  w.key("cves");
+  w.strings(f.cves);
+  w.key("severity");
+  w.string(core::to_string(f.severity));
+  w.key("vendor_severity");
+  w.string_or_null(f.vendor_severity);
+  w.key("cvss");
+  if (f.cvss_score) {
+    w.number(*f.cvss_score);
+  } else {
+    w.raw() << "null";
+  }
+  w.key("fix_available_since");
+  w.string_or_null(f.fix_available_since);
+  w.key("kev_due_date");
+  w.string_or_null(f.kev_due_date.value_or(""));
+  w.key("exposure");
+  w.string(to_string(f.exposure));
+  w.raw() << '}';
+}
+
+void write_host(Writer& w, const core::HostFindings& h) {
+  const bool pretty = w.pretty();
+  w.raw() << '{';
+  w.line(3);
+  w.raw() << (pretty ? "\"host\": {" : "\"host\":{");
+  w.key("id", true);
+  w.string(h.host.id);
+  w.key("hostname");
+  w.string(h.host.hostname);
+  w.key("tags");
+  w.strings(h.host.tags);
+  w.raw() << "},";
+  w.line(3);
+  w.raw() << (pretty ? "\"os\": {" : "\"os\":{");
+  w.key("id", true);
+  w.string(h.os.id);
+  w.key("version_id");
+  w.string(h.os.version_id);
+  w.key("name");
+  w.string(h.os.name);
+  w.raw() << "},";
+  w.line(3);
+  w.raw() << (pretty ? "\"release\": " : "\"release\":");
+  w.string_or_null(h.release);
+  w.raw() << ',';
+  w.line(3);
+  w.raw() << (pretty ? "\"findings\": [" : "\"findings\":[");
+  for (std::size_t i = 0; i < h.findings.size(); ++i) {
+    if (i > 0) w.raw() << ',';
+    w.line(4);
+    write_finding(w, h.findings[i]);
+  }
+  if (!h.findings.empty()) w.line(3);
+  w.raw() << "],";
+  w.line(3);
+  w.raw() << (pretty ? "\"notes\": " : "\"notes\":");
+  if (pretty && !h.notes.empty()) {
+    // One note per line: they are sentences.
+    w.raw() << '[';
+    for (std::size_t i = 0; i < h.notes.size(); ++i) {
+      if (i > 0) w.raw() << ',';
+      w.line(4);
+      w.string(h.notes[i]);
+    }
+    w.line(3);
+    w.raw() << ']';
+  } else {
+    w.strings(h.notes);
+  }
+  w.line(2);
+  w.raw() << '}';
 }
 
 }  // namespace
@@ -75,21 +241,23 @@ std::string_view to_string(core::Exposure exposure) {
 
 void write_scan_json(std::ostream& out, std::span<const core::HostFindings> hosts,
                      const JsonOptions& options) {
-  const Json schema = std::string(kScanSchema);
-  if (!options.pretty) {
-    out << "{\"schema\":" << dump(schema, -1) << ",\"hosts\":[";
-    for (std::size_t i = 0; i < hosts.size(); ++i) {
-      if (i > 0) out << ',';
-      out << dump(host_json(hosts[i]), -1);
-    }
-    out << "]}";
-    return;
-  }
-  out << "{\n  \"schema\": " << dump(schema, -1) << ",\n  \"hosts\": [";
+  Writer w(out, options.pretty);
+  out << '{';
+  w.line(1);
+  out << (options.pretty ? "\"schema\": " : "\"schema\":");
+  w.string(kScanSchema);
+  out << ',';
+  w.line(1);
+  out << (options.pretty ? "\"hosts\": [" : "\"hosts\":[");
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    out << (i > 0 ? ",\n    " : "\n    ") << nest(dump(host_json(hosts[i]), 2), "    ");
+    if (i > 0) out << ',';
+    w.line(2);
+    write_host(w, hosts[i]);
   }
-  out << (hosts.empty() ? "]\n}" : "\n  ]\n}");
+  if (!hosts.empty()) w.line(1);
+  out << ']';
+  w.line(0);
+  out << '}';
 }
 
 std::string scan_json(std::span<const core::HostFindings> hosts, const JsonOptions& options) {

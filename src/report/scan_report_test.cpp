@@ -118,6 +118,55 @@ TEST(ScanJson, InvalidUtf8DoesNotThrow) {
   EXPECT_EQ(j["hosts"][0]["host"]["id"], "bad\xEF\xBF\xBD");
 }
 
+TEST(ScanJson, EscapesRoundTrip) {
+  const std::string tricky[] = {"quote\" backslash\\ slash/", "tab\tnew\nline\r\x01\x1f",
+                                "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x92", ""};
+  for (const auto& text : tricky) {
+    core::HostFindings h;
+    h.host.id = text;
+    h.notes = {text};
+    const core::HostFindings hosts[] = {h};
+    for (bool pretty : {true, false}) {
+      const auto j = nlohmann::json::parse(scan_json(hosts, {.pretty = pretty}));
+      EXPECT_EQ(j["hosts"][0]["host"]["id"], text);
+      EXPECT_EQ(j["hosts"][0]["notes"][0], text);
+    }
+  }
+  // Overlong, surrogate and truncated sequences are not UTF-8.
+  for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xE2\x82", "\xF5\x80\x80\x80"}) {
+    core::HostFindings h;
+    h.host.id = bad;
+    const core::HostFindings hosts[] = {h};
+    const auto j = nlohmann::json::parse(scan_json(hosts));
+    const std::string id = j["hosts"][0]["host"]["id"];
+    EXPECT_NE(id.find("\xEF\xBF\xBD"), std::string::npos);
+  }
+}
+
+TEST(ScanJson, PrettyLayoutOneFindingPerLine) {
+  core::HostFindings h = sample_host();
+  h.findings.resize(1);
+  h.notes = {"a note"};
+  const core::HostFindings hosts[] = {h};
+  EXPECT_EQ(scan_json(hosts),
+            R"({
+  "schema": "fleetpatch.scan/1",
+  "hosts": [
+    {
+      "host": {"id": "m-1", "hostname": "web-1", "tags": ["prod"]},
+      "os": {"id": "almalinux", "version_id": "9.0", "name": "AlmaLinux 9.0"},
+      "release": "almalinux:9",
+      "findings": [
+        {"package": "openssl-libs", "source_package": "openssl", "installed_version": "1:3.0.1-41.el9_0", "fixed_version": "1:3.0.1-43.el9_0", "state": "fixed", "advisories": ["ALSA-2022:5003"], "cves": ["CVE-2022-1292", "CVE-2022-2068"], "severity": "medium", "vendor_severity": "Moderate", "cvss": null, "fix_available_since": "2022-06-16T00:00:00Z", "kev_due_date": null, "exposure": "network"}
+      ],
+      "notes": [
+        "a note"
+      ]
+    }
+  ]
+})");
+}
+
 TEST(ScanTable, RowsNotesAndFleetSummary) {
   core::HostFindings empty;
   empty.host.id = "m-2";
