@@ -12,6 +12,8 @@ packages=(
   libsimdjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
+  # agentless scans (ssh) and their test, which starts a throw-away sshd on 127.0.0.1
+  openssh-client openssh-server
 )
 
 missing=()
