@@ -50,11 +50,11 @@ bool decode_address(std::string_view hex, std::string& out, bool& all_zero) {
   return true;
 }
 
-// "ADDRESS:PORT" in /proc/net hex.
-bool decode_endpoint(std::string_view field, std::string& address, std::uint16_t& port,
+// "ADDRESS:PORT" in /proc/net hex; the address has 8 hex digits in IPv4 tables, 32 in IPv6 ones.
+bool decode_endpoint(std::string_view field, bool v6, std::string& address, std::uint16_t& port,
                      bool& zero_address) {
   const auto colon = field.find(':');
-  if (colon == std::string_view::npos) return false;
+  if (colon != (v6 ? 32u : 8u)) return false;
   return decode_address(field.substr(0, colon), address, zero_address) &&
          parse_hex(field.substr(colon + 1), port);
 }
@@ -70,6 +70,7 @@ std::vector<SocketRow> parse_proc_net(std::string_view text, std::string_view pr
                                       core::Diagnostics& diagnostics) {
   std::vector<SocketRow> rows;
   const bool udp = starts_with(proto, "udp");
+  const bool v6 = !proto.empty() && proto.back() == '6';
   std::size_t pos = 0, line_number = 0;
   while (pos < text.size()) {
     const std::size_t end = std::min(text.find('\n', pos), text.size());
@@ -92,9 +93,9 @@ std::vector<SocketRow> parse_proc_net(std::string_view text, std::string_view pr
     bool local_zero = false, remote_zero = false;
     const auto [ptr, ec] =
         std::from_chars(inode_text.data(), inode_text.data() + inode_text.size(), row.inode);
-    if (slot.back() != ':' || !decode_endpoint(local, row.address, row.port, local_zero) ||
-        !decode_endpoint(remote, remote_address, remote_port, remote_zero) || state.size() != 2 ||
-        ec != std::errc() || ptr != inode_text.data() + inode_text.size()) {
+    if (slot.back() != ':' || !decode_endpoint(local, v6, row.address, row.port, local_zero) ||
+        !decode_endpoint(remote, v6, remote_address, remote_port, remote_zero) ||
+        state.size() != 2 || ec != std::errc() || ptr != inode_text.data() + inode_text.size()) {
       diagnostics.add(std::string(source_name), line_number, "malformed socket table line");
       continue;
     }
