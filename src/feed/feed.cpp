@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "feed/csaf/csaf.hpp"
 #include "feed/file_io.hpp"
 #include "feed/kev/kev.hpp"
 #include "feed/osv/bundle.hpp"
@@ -15,19 +16,31 @@ core::Result<InputKind> detect(const std::string& path) {
   if (error || !std::filesystem::exists(status)) {
     return core::not_found(path + ": no such file or directory");
   }
-  if (std::filesystem::is_directory(status)) return InputKind::kOsvDirectory;
+  if (std::filesystem::is_directory(status)) {
+    if (csaf::is_csaf_directory(path)) return InputKind::kCsafDirectory;
+    return InputKind::kOsvDirectory;
+  }
   // The KEV catalog names its fields within the first few hundred bytes.
   auto head = read_head(path, 4096);
   if (!head.ok()) return head.error();
   switch (sniff(*head)) {
     case Magic::kZip:
-      return InputKind::kOsvZip;
+      return csaf::looks_like_csaf_archive(path) ? InputKind::kCsafArchive : InputKind::kOsvZip;
     case Magic::kZstd:
-      return InputKind::kOsvBundle;
+      return csaf::looks_like_csaf_archive(path) ? InputKind::kCsafArchive : InputKind::kOsvBundle;
     case Magic::kText:
       break;
   }
-  return kev::looks_like_kev(*head) ? InputKind::kKev : InputKind::kOsvJson;
+  if (kev::looks_like_kev(*head)) return InputKind::kKev;
+  if (csaf::looks_like_csaf(*head)) return InputKind::kCsaf;
+  // bzip2, gzip and xz compressed tarballs of CSAF documents (SUSE publishes csaf.tar.bz2).
+  constexpr std::string_view kXz =
+      "\xfd"
+      "7zXZ";
+  if (head->rfind("BZh", 0) == 0 || head->rfind("\x1f\x8b", 0) == 0 || head->rfind(kXz, 0) == 0) {
+    if (csaf::looks_like_csaf_archive(path)) return InputKind::kCsafArchive;
+  }
+  return InputKind::kOsvJson;
 }
 
 core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths,
@@ -50,6 +63,11 @@ core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths,
       case InputKind::kOsvDirectory:
       case InputKind::kOsvJson:
         part = osv::read_path(path, diags);
+        break;
+      case InputKind::kCsaf:
+      case InputKind::kCsafDirectory:
+      case InputKind::kCsafArchive:
+        part = csaf::read_path(path, diags);
         break;
     }
     if (!part.ok()) return part.error();

@@ -12,11 +12,14 @@ namespace fleetpatch::feed {
 
 /// What an input holds.
 enum class InputKind {
-  kOsvDirectory,  // a directory tree of OSV records (and archives/bundles inside it)
-  kOsvZip,        // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip
-  kOsvBundle,     // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
-  kKev,           // CISA's KEV catalog JSON
-  kOsvJson,       // one OSV record
+  kOsvDirectory,   // a directory tree of OSV records (and archives/bundles inside it)
+  kOsvZip,         // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip
+  kOsvBundle,      // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
+  kKev,            // CISA's KEV catalog JSON
+  kOsvJson,        // one OSV record
+  kCsaf,           // one CSAF document (Red Hat/SUSE advisory or per-CVE VEX)
+  kCsafDirectory,  // a directory tree of CSAF documents
+  kCsafArchive,    // a tar/zip archive of CSAF documents (Red Hat .tar.zst, SUSE .tar.bz2)
 };
 
 /// Recognises an input by its content (directory, zip and zstd magic bytes, the KEV catalog's

@@ -99,4 +99,23 @@ std::optional<std::string> Suse::release_for_osv_ecosystem(std::string_view ecos
   return "sles:" + key;
 }
 
+void Suse::refine_advisory(core::Advisory& advisory) const {
+  std::string_view id = advisory.id;
+  if (id.rfind("openSUSE-", 0) == 0) {
+    id.remove_prefix(9);
+  } else if (id.rfind("SUSE-", 0) == 0) {
+    id.remove_prefix(5);
+  } else {
+    return;
+  }
+  const std::string_view type = id.substr(0, 3);
+  if (type == "SU-") {
+    advisory.kind = core::AdvisoryKind::kSecurity;
+  } else if (type == "RU-" || type == "OU-") {
+    advisory.kind = core::AdvisoryKind::kBugfix;
+  } else if (type == "FU-") {
+    advisory.kind = core::AdvisoryKind::kEnhancement;
+  }
+}
+
 }  // namespace fleetpatch::distro

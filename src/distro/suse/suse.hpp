@@ -7,6 +7,10 @@
 // Micro, Package Hub, SDK) are not mapped. Advisories name binary packages: SUSE OSV records
 // name the source package and list the binaries in ecosystem_specific, which the OSV parser
 // expands.
+//
+// Advisory kinds follow the update type in the id ("SUSE-SU-2015:0011-2",
+// "openSUSE-SU-2016:1623-1"): SU security; RU (recommended) and OU (optional) bug fixes; FU
+// feature updates. Other ids (the CSAF reader's "SUSE-CVE-...") keep the parsed kind.
 #pragma once
 
 #include "distro/distro.hpp"
@@ -23,6 +27,8 @@ class Suse final : public Distro {
   std::optional<std::string> release_for_os(const core::OsInfo& os) const override;
   std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const override;
   bool matches_source_names() const override { return false; }
+  /// Advisory kind from the update type in the id (see the file comment).
+  void refine_advisory(core::Advisory& advisory) const override;
   /// SLES general support (LTSS as the paid extension) and Leap end of life (lifecycle.cpp).
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
 

@@ -33,5 +33,28 @@ TEST(Suse, EachProductClaimsOnlyItsOwnEcosystems) {
   EXPECT_EQ(sles.package_format(), core::PackageFormat::kRpm);
 }
 
+TEST(Suse, AdvisoryKindFromTheUpdateType) {
+  const Suse sles(Suse::Product::kSles);
+  const std::pair<std::string, core::AdvisoryKind> cases[] = {
+      {"SUSE-SU-2015:0011-2", core::AdvisoryKind::kSecurity},
+      {"openSUSE-SU-2016:1623-1", core::AdvisoryKind::kSecurity},
+      {"SUSE-SU-403", core::AdvisoryKind::kSecurity},
+      {"SUSE-RU-2024:0001-1", core::AdvisoryKind::kBugfix},
+      {"openSUSE-RU-2024:0001-1", core::AdvisoryKind::kBugfix},
+      {"SUSE-OU-2024:0001-1", core::AdvisoryKind::kBugfix},
+      {"SUSE-FU-2024:0001-1", core::AdvisoryKind::kEnhancement},
+      // Not an update id: the parsed kind stays (parsed here as an enhancement).
+      {"SUSE-CVE-2024-1", core::AdvisoryKind::kEnhancement},
+      {"CVE-2024-1", core::AdvisoryKind::kEnhancement},
+  };
+  for (const auto& [id, want] : cases) {
+    core::Advisory advisory;
+    advisory.id = id;
+    advisory.kind = core::AdvisoryKind::kEnhancement;
+    sles.refine_advisory(advisory);
+    EXPECT_EQ(advisory.kind, want) << id;
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::distro

@@ -33,4 +33,9 @@ std::optional<std::string> Ubuntu::release_for_osv_ecosystem(std::string_view ec
   return "ubuntu:" + std::string(version);
 }
 
+void Ubuntu::refine_advisory(core::Advisory& advisory) const {
+  advisory.kind = core::AdvisoryKind::kSecurity;
+  if (advisory.id.rfind("LSN-", 0) == 0) advisory.affected.clear();
+}
+
 }  // namespace fleetpatch::distro

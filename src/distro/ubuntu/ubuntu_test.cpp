@@ -29,5 +29,33 @@ TEST(Ubuntu, Releases) {
   }
 }
 
+TEST(Ubuntu, RefineAdvisory) {
+  Ubuntu ubuntu;
+  struct Case {
+    std::string id;
+    core::AdvisoryKind parsed;
+    std::size_t want_entries;
+  };
+  const Case cases[] = {
+      {"USN-7095-1", core::AdvisoryKind::kBugfix, 1},
+      {"UBUNTU-CVE-2024-51988", core::AdvisoryKind::kEnhancement, 1},
+      // Livepatch notices repeat the kernel fixes of USNs; livepatch coverage comes from hosts.
+      {"LSN-0113-1", core::AdvisoryKind::kSecurity, 0},
+  };
+  for (const auto& c : cases) {
+    core::Advisory advisory;
+    advisory.id = c.id;
+    advisory.kind = c.parsed;
+    advisory.affected.push_back({"ubuntu:16.04",
+                                 "linux-aws",
+                                 "",
+                                 core::FixState::kFixed,
+                                 {{core::VersionEvent::Type::kFixed, "4.4.0-1182.197"}}});
+    ubuntu.refine_advisory(advisory);
+    EXPECT_EQ(advisory.kind, core::AdvisoryKind::kSecurity) << c.id;
+    EXPECT_EQ(advisory.affected.size(), c.want_entries) << c.id;
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::distro

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_set>
 
 #include "distro/distro.hpp"
@@ -323,6 +324,18 @@ class Reader {
   }
 };
 
+/// The CVE an id names: "CVE-2024-1" itself, or the CVE of a vendor's per-CVE record
+/// ("UBUNTU-CVE-2024-51988", "DEBIAN-CVE-2024-1"): USNs list the latter in `upstream`.
+std::string_view cve_in_id(std::string_view id) {
+  if (id.rfind("CVE-", 0) == 0) return id;
+  const std::size_t marker = id.find("-CVE-");
+  if (marker == std::string_view::npos || marker == 0) return {};
+  for (std::size_t i = 0; i < marker; ++i) {
+    if (!std::isupper(static_cast<unsigned char>(id[i]))) return {};
+  }
+  return id.substr(marker + 1);
+}
+
 core::Severity severity_from_score(double score) {
   if (score >= 9.0) return core::Severity::kCritical;
   if (score >= 7.0) return core::Severity::kHigh;
@@ -455,9 +468,9 @@ void RecordParser::Impl::build(RawRecord&& raw, const std::string& source, std::
   advisory.published = std::move(raw.published);
   advisory.modified = std::move(raw.modified);
   for (auto& reference : raw.references) {
-    if (reference.rfind("CVE-", 0) == 0) advisory.cves.push_back(std::move(reference));
+    if (auto cve = cve_in_id(reference); !cve.empty()) advisory.cves.emplace_back(cve);
   }
-  if (advisory.id.rfind("CVE-", 0) == 0) advisory.cves.push_back(advisory.id);
+  if (auto cve = cve_in_id(advisory.id); !cve.empty()) advisory.cves.emplace_back(cve);
   std::sort(advisory.cves.begin(), advisory.cves.end());
   advisory.cves.erase(std::unique(advisory.cves.begin(), advisory.cves.end()), advisory.cves.end());
 

@@ -6,7 +6,9 @@
 //    ecosystem, not reported as an error);
 //  - events of the ECOSYSTEM ranges are kept in order; an entry with a `fixed` event is
 //    kFixed, one without is kUnfixed;
-//  - CVEs come from `aliases`, `related`, `upstream` and a CVE id itself;
+//  - CVEs come from `aliases`, `related`, `upstream` and the record's own id, each either a
+//    CVE id or a vendor's per-CVE record id ("UBUNTU-CVE-2024-51988" names CVE-2024-51988:
+//    Ubuntu's USNs list those in `upstream`);
 //  - severity: the highest vendor word found in `severity` entries of type "Ubuntu",
 //    `database_specific`/`ecosystem_specific` "severity", "ubuntu_priority" and "urgency";
 //    the CVSS v3 (else v2) base score computed from the `severity` vectors; with no vendor
