@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include "feed/alpine_secdb/secdb.hpp"
 #include "feed/csaf/csaf.hpp"
+#include "feed/debian_tracker/advisory_list.hpp"
+#include "feed/debian_tracker/tracker_json.hpp"
 #include "feed/file_io.hpp"
 #include "feed/kev/kev.hpp"
 #include "feed/osv/bundle.hpp"
@@ -17,6 +20,7 @@ core::Result<InputKind> detect(const std::string& path) {
     return core::not_found(path + ": no such file or directory");
   }
   if (std::filesystem::is_directory(status)) {
+    if (alpine_secdb::is_secdb_directory(path)) return InputKind::kAlpineSecdbDirectory;
     if (csaf::is_csaf_directory(path)) return InputKind::kCsafDirectory;
     return InputKind::kOsvDirectory;
   }
@@ -33,12 +37,18 @@ core::Result<InputKind> detect(const std::string& path) {
   }
   if (kev::looks_like_kev(*head)) return InputKind::kKev;
   if (csaf::looks_like_csaf(*head)) return InputKind::kCsaf;
-  // bzip2, gzip and xz compressed tarballs of CSAF documents (SUSE publishes csaf.tar.bz2).
+  // bzip2, gzip and xz compressed tarballs: of CSAF documents (SUSE's csaf.tar.bz2), else of
+  // OSV records (Canonical's osv-all.tar.xz), which the OSV archive reader streams.
   constexpr std::string_view kXz =
       "\xfd"
       "7zXZ";
   if (head->rfind("BZh", 0) == 0 || head->rfind("\x1f\x8b", 0) == 0 || head->rfind(kXz, 0) == 0) {
-    if (csaf::looks_like_csaf_archive(path)) return InputKind::kCsafArchive;
+    return csaf::looks_like_csaf_archive(path) ? InputKind::kCsafArchive : InputKind::kOsvZip;
+  }
+  if (debian_tracker::looks_like_tracker_json(*head)) return InputKind::kDebianTrackerJson;
+  if (debian_tracker::looks_like_advisory_list(*head)) return InputKind::kDebianAdvisoryList;
+  if (alpine_secdb::looks_like_secdb_json(*head) || alpine_secdb::looks_like_secdb_yaml(*head)) {
+    return InputKind::kAlpineSecdb;
   }
   return InputKind::kOsvJson;
 }
@@ -63,6 +73,16 @@ core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths,
       case InputKind::kOsvDirectory:
       case InputKind::kOsvJson:
         part = osv::read_path(path, diags);
+        break;
+      case InputKind::kDebianTrackerJson:
+        part = debian_tracker::read_tracker_json(path, diags);
+        break;
+      case InputKind::kDebianAdvisoryList:
+        part = debian_tracker::read_advisory_list(path, diags);
+        break;
+      case InputKind::kAlpineSecdb:
+      case InputKind::kAlpineSecdbDirectory:
+        part = alpine_secdb::read_secdb(path, diags);
         break;
       case InputKind::kCsaf:
       case InputKind::kCsafDirectory:

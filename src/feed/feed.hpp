@@ -12,18 +12,24 @@ namespace fleetpatch::feed {
 
 /// What an input holds.
 enum class InputKind {
-  kOsvDirectory,   // a directory tree of OSV records (and archives/bundles inside it)
-  kOsvZip,         // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip
-  kOsvBundle,      // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
-  kKev,            // CISA's KEV catalog JSON
-  kOsvJson,        // one OSV record
-  kCsaf,           // one CSAF document (Red Hat/SUSE advisory or per-CVE VEX)
-  kCsafDirectory,  // a directory tree of CSAF documents
-  kCsafArchive,    // a tar/zip archive of CSAF documents (Red Hat .tar.zst, SUSE .tar.bz2)
+  kOsvDirectory,          // a directory tree of OSV records (and archives/bundles inside it)
+  kOsvZip,                // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip,
+                          // or a compressed tarball of them (Canonical's osv-all.tar.xz)
+  kOsvBundle,             // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
+  kKev,                   // CISA's KEV catalog JSON
+  kOsvJson,               // one OSV record
+  kCsaf,                  // one CSAF document (Red Hat/SUSE advisory or per-CVE VEX)
+  kCsafDirectory,         // a directory tree of CSAF documents
+  kCsafArchive,           // a tar/zip archive of CSAF documents (Red Hat .tar.zst, SUSE .tar.bz2)
+  kDebianTrackerJson,     // the Debian security tracker's all-releases JSON
+  kDebianAdvisoryList,    // the tracker's DSA/list, DLA/list or DTSA/list text
+  kAlpineSecdb,           // one Alpine secdb document (JSON or the older YAML)
+  kAlpineSecdbDirectory,  // a directory tree of Alpine secdb documents
 };
 
 /// Recognises an input by its content (directory, zip and zstd magic bytes, the KEV catalog's
-/// field names), not by its name. Errors when the path cannot be read.
+/// field names, the Debian tracker's and Alpine secdb's fields, a DSA/DLA list header), not by
+/// its name. Errors when the path cannot be read.
 core::Result<InputKind> detect(const std::string& path);
 
 /// Reads every path and merges the results in the order given, one advisory per id and one
