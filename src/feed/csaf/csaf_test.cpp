@@ -451,12 +451,18 @@ TEST(Csaf, DetectsDocumentsByContent) {
   EXPECT_FALSE(looks_like_csaf(R"({"catalogVersion": "1", "vulnerabilities": []})"));
 }
 
-/// Writes a tar archive compressed with bzip2, as SUSE publishes csaf.tar.bz2.
-void write_tar_bz2(const std::string& path,
-                   const std::vector<std::pair<std::string, std::string>>& members) {
+/// Writes a compressed tar archive, as SUSE publishes csaf.tar.bz2 and Canonical
+/// osv-all.tar.xz.
+void write_tarball(const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& members,
+                   bool xz = false) {
   archive* writer = archive_write_new();
   archive_write_set_format_pax_restricted(writer);
-  archive_write_add_filter_bzip2(writer);
+  if (xz) {
+    archive_write_add_filter_xz(writer);
+  } else {
+    archive_write_add_filter_bzip2(writer);
+  }
   ASSERT_EQ(archive_write_open_filename(writer, path.c_str()), ARCHIVE_OK);
   for (const auto& [name, content] : members) {
     archive_entry* entry = archive_entry_new();
@@ -474,11 +480,14 @@ void write_tar_bz2(const std::string& path,
 
 TEST(Csaf, FeedInputsAreRecognisedByContent) {
   const std::string dir = fresh_dir();
-  write_tar_bz2(
+  write_tarball(
       dir + "/csaf.tar.bz2",
       {{"csaf/suse-su-2016_1623-1.json",
         slurp(test_data("csaf/suse/openSUSE-SU-2016-1623-1.json"))},
        {"csaf/rhsa-2023_7207.json", slurp(test_data("csaf/redhat/RHSA-2023-7207.json"))}});
+  write_tarball(dir + "/osv-all.tar.xz",
+                {{"osv/usn/USN-7095-1.json", slurp(test_data("osv-samples/USN-7095-1.json"))}},
+                true);
   write_zip(dir + "/csaf.zip",
             {{"CVE-2023-6238.json", slurp(test_data("csaf/redhat-vex/CVE-2023-6238.json"))}});
   const std::pair<std::string, InputKind> cases[] = {
@@ -487,6 +496,8 @@ TEST(Csaf, FeedInputsAreRecognisedByContent) {
       {test_data("csaf/large-samples.tar.zst"), InputKind::kCsafArchive},
       {dir + "/csaf.tar.bz2", InputKind::kCsafArchive},
       {dir + "/csaf.zip", InputKind::kCsafArchive},
+      // A compressed tarball of OSV records is read by the OSV archive reader.
+      {dir + "/osv-all.tar.xz", InputKind::kOsvZip},
       // Other inputs keep their kinds.
       {test_data("osv-samples"), InputKind::kOsvDirectory},
       {test_data("osv-samples/USN-7095-1.json"), InputKind::kOsvJson},
@@ -497,15 +508,16 @@ TEST(Csaf, FeedInputsAreRecognisedByContent) {
     EXPECT_EQ(static_cast<int>(*got), static_cast<int>(kind)) << path;
   }
   core::Diagnostics diags;
-  auto batch = read_paths(
-      {dir + "/csaf.tar.bz2", dir + "/csaf.zip", test_data("csaf/redhat/RHSA-2023-7207.json")},
-      diags);
+  auto batch = read_paths({dir + "/csaf.tar.bz2", dir + "/csaf.zip",
+                           test_data("csaf/redhat/RHSA-2023-7207.json"), dir + "/osv-all.tar.xz"},
+                          diags);
   ASSERT_TRUE(batch.ok()) << batch.error().message;
   EXPECT_TRUE(diags.empty());
   // RHSA-2023:7207 twice (archive and file) is kept once.
-  ASSERT_EQ(batch->advisories.size(), 2u);
+  ASSERT_EQ(batch->advisories.size(), 3u);
   EXPECT_EQ(batch->advisories[0].id, "RHSA-2023:7207");
   EXPECT_EQ(batch->advisories[1].id, "REDHAT-CVE-2023-6238");
+  EXPECT_EQ(batch->advisories[2].id, "USN-7095-1");
   EXPECT_EQ(batch->duplicates, 1u);
   EXPECT_EQ(batch->advisories_per_release.at("rhel:8"), 2u);
 }
