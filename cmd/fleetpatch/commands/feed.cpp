@@ -141,7 +141,10 @@ int run_import(Context& ctx, const std::vector<std::string>& paths, bool skip_ba
 
   core::Diagnostics diagnostics;
   auto batch = feed::read_paths(paths, diagnostics);
-  for (const auto& d : diagnostics.items()) err << "error: " << d.to_string() << "\n";
+  for (const auto& d : diagnostics.items()) {
+    err << (skip_bad_records ? "warning: skipped bad record: " : "error: ") << d.to_string()
+        << "\n";
+  }
   if (!batch.ok()) {
     err << "fleetpatch feed import: " << batch.error().message
         << "\nthe advisory index was not changed\n";
