@@ -10,7 +10,7 @@ CHECK_DIR   := build/check
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run check test format format-check lint bench fuzz fuzz-build clean
+.PHONY: all deps build run check test format format-check lint bench demo-data fuzz fuzz-build clean
 
 all: build
 
@@ -26,7 +26,7 @@ build: deps $(RELEASE_DIR)/build.ninja
 
 # The main job on its embedded defaults.
 run: build
-	$(RELEASE_DIR)/fleetpatch inventory --root /
+	$(RELEASE_DIR)/fleetpatch demo
 
 # Tests: AddressSanitizer + UBSan build, every test, then the formatting check.
 $(CHECK_DIR)/build.ninja: CMakeLists.txt | deps
@@ -55,6 +55,12 @@ lint: $(CHECK_DIR)/build.ninja
 
 bench: build
 	scripts/bench.sh $(RELEASE_DIR)
+
+# Regenerates the demo snapshot shipped in data/ from the shared feeds (data/README.md).
+SHARED_DATA ?= ../shared/data
+demo-data: build
+	$(RELEASE_DIR)/bench/make_demo_data --osv $(SHARED_DATA)/almalinux-osv \
+	  --kev $(SHARED_DATA)/cisa-kev --out data
 
 $(FUZZ_DIR)/build.ninja: CMakeLists.txt | deps
 	CC=clang CXX=clang++ $(CMAKE) -S . -B $(FUZZ_DIR) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETPATCH_FUZZ=ON -DFLEETPATCH_TESTS=OFF

@@ -5,9 +5,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 #include <utility>
 
 #include "version/rpm_version.hpp"
@@ -91,16 +93,159 @@ bool every_server_has(std::string_view name) {
   return std::find(kEveryServerHas.begin(), kEveryServerHas.end(), name) != kEveryServerHas.end();
 }
 
-// Variants a plain server would not carry next to the standard kernel, or that belong to
-// other architectures.
-bool never_in_image(std::string_view name) {
-  return contains(name, "-debug") || name.starts_with("kernel-rt") ||
-         name.starts_with("kernel-64k") || name.starts_with("kernel-zfcpdump") ||
-         contains(name, "-rt-");
+// Packages of a minimal or server install of an Enterprise Linux release (the package names of
+// the @core and @server groups; a public fact, not taken from any inventory). Images draw these
+// far more often than the rest, so that they look like servers, not like a random slice of the
+// distribution.
+constexpr std::array<std::string_view, 118> kServerInstall = {"NetworkManager",
+                                                              "NetworkManager-libnm",
+                                                              "NetworkManager-team",
+                                                              "NetworkManager-tui",
+                                                              "acl",
+                                                              "audit",
+                                                              "audit-libs",
+                                                              "authselect",
+                                                              "authselect-libs",
+                                                              "bind-libs",
+                                                              "bind-utils",
+                                                              "binutils",
+                                                              "bzip2-libs",
+                                                              "c-ares",
+                                                              "chrony",
+                                                              "cronie",
+                                                              "cronie-anacron",
+                                                              "crypto-policies",
+                                                              "cups-libs",
+                                                              "cyrus-sasl-lib",
+                                                              "dbus-libs",
+                                                              "device-mapper",
+                                                              "device-mapper-libs",
+                                                              "dhcp-client",
+                                                              "dmidecode",
+                                                              "dnf-data",
+                                                              "dracut",
+                                                              "e2fsprogs",
+                                                              "e2fsprogs-libs",
+                                                              "elfutils-libelf",
+                                                              "elfutils-libs",
+                                                              "expat",
+                                                              "file",
+                                                              "file-libs",
+                                                              "firewalld",
+                                                              "freetype",
+                                                              "gawk",
+                                                              "gdbm-libs",
+                                                              "glib2",
+                                                              "gnupg2",
+                                                              "gnutls",
+                                                              "gpgme",
+                                                              "grub2-common",
+                                                              "grub2-efi-x64",
+                                                              "grub2-pc",
+                                                              "grub2-tools",
+                                                              "gzip",
+                                                              "iproute",
+                                                              "iptables-libs",
+                                                              "iputils",
+                                                              "json-c",
+                                                              "kexec-tools",
+                                                              "krb5-libs",
+                                                              "less",
+                                                              "libarchive",
+                                                              "libblkid",
+                                                              "libcap",
+                                                              "libcom_err",
+                                                              "libdnf",
+                                                              "libfdisk",
+                                                              "libgcrypt",
+                                                              "libksba",
+                                                              "libmount",
+                                                              "libnghttp2",
+                                                              "libpng",
+                                                              "librepo",
+                                                              "libsmartcols",
+                                                              "libsolv",
+                                                              "libssh",
+                                                              "libssh-config",
+                                                              "libtasn1",
+                                                              "libtiff",
+                                                              "libuuid",
+                                                              "libxml2",
+                                                              "libxslt",
+                                                              "libzstd",
+                                                              "logrotate",
+                                                              "lua-libs",
+                                                              "lz4-libs",
+                                                              "lvm2",
+                                                              "lvm2-libs",
+                                                              "nettle",
+                                                              "nss",
+                                                              "nss-util",
+                                                              "nss-softokn",
+                                                              "nss-sysinit",
+                                                              "openldap",
+                                                              "p11-kit",
+                                                              "p11-kit-trust",
+                                                              "pam",
+                                                              "pcre",
+                                                              "pcre2",
+                                                              "perl-libs",
+                                                              "polkit",
+                                                              "polkit-libs",
+                                                              "procps-ng",
+                                                              "python3-dnf",
+                                                              "python3-libxml2",
+                                                              "python3-rpm",
+                                                              "python3-setuptools",
+                                                              "python3-urllib3",
+                                                              "python3-requests",
+                                                              "readline",
+                                                              "rsync",
+                                                              "rsyslog",
+                                                              "samba-client-libs",
+                                                              "selinux-policy",
+                                                              "selinux-policy-targeted",
+                                                              "shadow-utils",
+                                                              "sqlite-libs",
+                                                              "sssd-client",
+                                                              "tpm2-tss",
+                                                              "unbound-libs",
+                                                              "wget",
+                                                              "xfsprogs",
+                                                              "xz",
+                                                              "xz-libs",
+                                                              "yum-utils"};
+
+bool server_install_has(std::string_view name) {
+  return std::find(kServerInstall.begin(), kServerInstall.end(), name) != kServerInstall.end();
 }
 
+// Variants a plain server would not carry next to the standard kernel, or that belong to
+// other architectures. Of the kernel's many subpackages a server has the ones in
+// kEveryServerHas, and sometimes headers and devel.
+bool never_in_image(std::string_view name) {
+  if (name.starts_with("kernel-") && !every_server_has(name) && name != "kernel-headers" &&
+      name != "kernel-devel") {
+    return true;
+  }
+  if (contains(name, "-debug") || contains(name, "-rt-") || contains(name, "slowdebug") ||
+      contains(name, "fastdebug")) {
+    return true;
+  }
+  // Sources, demos, API docs and static archives of language runtimes: build hosts, not servers.
+  static constexpr std::array<std::string_view, 6> kNotOnServers = {
+      "-src", "-demo", "-javadoc", "-javadoc-zip", "-jmods", "-static"};
+  return std::any_of(kNotOnServers.begin(), kNotOnServers.end(),
+                     [&](std::string_view suffix) { return ends_with(name, suffix); });
+}
+
+// Server-install packages first; among the rest, often-updated packages are the commonly
+// installed ones, but only mildly so: weighting by the raw version count would fill a server
+// image with browsers and kernel subpackages.
 double selection_weight(const PackageHistory& history) {
-  double weight = static_cast<double>(history.versions.size());
+  double weight =
+      1.0 + std::log2(static_cast<double>(std::max<std::size_t>(history.versions.size(), 1)));
+  if (server_install_has(history.name)) weight *= 50.0;
   if (ends_with(history.name, "-devel") || ends_with(history.name, "-tests")) weight /= 3.0;
   return weight;
 }
@@ -156,6 +301,24 @@ std::string minor_release_from(std::string_view release_text) {
   }
   if (minor.empty()) return "";
   return major + "." + minor;
+}
+
+// The minor release of an ".elN_M" tag ("1.2-3.el9_4" -> 4), -1 when there is none.
+int minor_of(std::string_view evr) {
+  const std::string tag = minor_release_from(evr);
+  return tag.empty() ? -1 : std::stoi(tag.substr(tag.find('.') + 1));
+}
+
+// The version of a package on an image built at `built`: the highest one published by then; when
+// none was, the oldest with its release lowered (the package shipped before its first fix).
+std::string installed_at(const PackageHistory& history, core::TimePoint built) {
+  const PackageHistory::Version* installed = nullptr;
+  for (const auto& v : history.versions) {
+    if (v.published <= built) installed = &v;  // ascending order: the last one is the highest
+  }
+  if (installed) return installed->evr;
+  std::string lowered = lowered_release(history.versions.front().evr);
+  return lowered.empty() ? history.versions.front().evr : lowered;
 }
 
 std::string without_epoch(std::string_view evr) {
@@ -345,45 +508,46 @@ std::vector<BaseImage> images_from_catalog(const ReleaseCatalog& catalog,
   }
 
   const auto span = catalog.last_published - catalog.first_published;
+  const PackageHistory* kernel = catalog.find("kernel-core");
+  if (!kernel) kernel = catalog.find("kernel");
   for (std::size_t k = 0; k < options.images_per_release; ++k) {
-    Rng rng(mix_seed(release_seed, k + 1));
-    // Images differ a little in size, as real role images do (+-20 packages).
-    std::size_t size = options.packages_per_image + rng.below(41);
-    size = size > 20 ? size - 20 : size;
-    const std::size_t roles = size > core_set.size() ? size - core_set.size() : 0;
-    std::vector<std::size_t> chosen = weighted_sample(candidates, weights, roles, rng);
-    chosen.insert(chosen.end(), core_set.begin(), core_set.end());
-    std::sort(chosen.begin(), chosen.end());  // catalog order = name order
-
     const double point =
         options.build_points.empty() ? 1.0 : options.build_points[k % options.build_points.size()];
     const core::TimePoint built =
         catalog.first_published +
         std::chrono::duration_cast<core::TimePoint::duration>(span * std::clamp(point, 0.0, 1.0));
+    // A package whose oldest known build is tagged for a later minor release than the image's
+    // (aspnetcore-runtime-10.0 first built as el9_7 on a 9.4 image) did not exist yet.
+    const int image_minor = kernel ? minor_of(installed_at(*kernel, built)) : -1;
+    auto shipped = [&](std::size_t i) {
+      const int first = minor_of(catalog.packages[i].versions.front().evr);
+      return image_minor < 0 || first < 0 || first <= image_minor;
+    };
+    std::vector<std::size_t> chosen, eligible;
+    std::copy_if(core_set.begin(), core_set.end(), std::back_inserter(chosen), shipped);
+    std::copy_if(candidates.begin(), candidates.end(), std::back_inserter(eligible), shipped);
+
+    Rng rng(mix_seed(release_seed, k + 1));
+    std::size_t size = options.packages_per_image + rng.below(2 * options.size_jitter + 1);
+    size = size > options.size_jitter ? size - options.size_jitter : 0;
+    const std::size_t roles = size > chosen.size() ? size - chosen.size() : 0;
+    const std::vector<std::size_t> role_packages = weighted_sample(eligible, weights, roles, rng);
+    chosen.insert(chosen.end(), role_packages.begin(), role_packages.end());
+    std::sort(chosen.begin(), chosen.end());  // catalog order = name order
 
     BaseImage image;
     image.name = os_id + "-" + major + "-" + static_cast<char>('a' + k % 26) +
                  (k >= 26 ? std::to_string(k / 26) : "");
     image.release = catalog.release;
     image.built_at = core::format_rfc3339(built);
-    image.weight = options.release_weight / static_cast<double>(k + 1);
+    image.weight = options.release_weight / static_cast<double>(options.images_per_release - k);
     core::HostReport& report = image.report;
     report.package_format = core::PackageFormat::kRpm;
     report.collector = "fleetgen (synthetic, from advisory feed)";
     report.packages.reserve(chosen.size());
     for (std::size_t i : chosen) {
       const PackageHistory& history = catalog.packages[i];
-      const PackageHistory::Version* installed = nullptr;
-      for (const auto& v : history.versions) {
-        if (v.published <= built) installed = &v;  // ascending order: the last one is the highest
-      }
-      std::string version;
-      if (installed) {
-        version = installed->evr;
-      } else {
-        version = lowered_release(history.versions.front().evr);
-        if (version.empty()) version = history.versions.front().evr;
-      }
+      std::string version = installed_at(history, built);
       core::Package package;
       package.name = history.name;
       package.version = version;
@@ -407,6 +571,16 @@ std::vector<BaseImage> images_from_catalog(const ReleaseCatalog& catalog,
     report.os.name = options.os_name + " " + report.os.version_id;
     report.os.id_like = options.id_like;
     images.push_back(std::move(image));
+  }
+  return images;
+}
+
+std::vector<BaseImage> images_from_catalogs(std::span<const ReleaseCatalog> catalogs,
+                                            const ImageOptions& options, std::uint64_t seed) {
+  std::vector<BaseImage> images;
+  for (const ReleaseCatalog& catalog : catalogs) {
+    auto more = images_from_catalog(catalog, options, seed);
+    std::move(more.begin(), more.end(), std::back_inserter(images));
   }
   return images;
 }
@@ -468,6 +642,7 @@ HostSpec FleetGenerator::spec(std::size_t index) const {
       std::upper_bound(cumulative_weight_.begin(), cumulative_weight_.end(), pick) -
       cumulative_weight_.begin());
   spec.image = std::min<std::uint32_t>(spec.image, static_cast<std::uint32_t>(images_.size() - 1));
+  if (options_.round_robin) spec.image = static_cast<std::uint32_t>(index % images_.size());
 
   const auto& packages = images_[spec.image].report.packages;
   const ImageIndex& image_index = index_[spec.image];
@@ -541,6 +716,64 @@ void FleetGenerator::host_into(std::size_t index, core::HostReport& out) const {
     package.version = drift.version;
     package.source_version = same_spelling ? drift.version : without_epoch(drift.version);
   }
+}
+
+void FleetGenerator::host_into(std::size_t index, core::HostReport& out, BufferState& state) const {
+  const HostSpec host_spec = spec(index);
+  if (state.image != host_spec.image) {
+    host_into(index, out);
+    state.image = host_spec.image;
+    state.drifted.clear();
+    for (const HostSpec::Drift& drift : host_spec.drift) state.drifted.push_back(drift.package);
+    return;
+  }
+  const core::HostReport& image = images_[host_spec.image].report;
+  for (std::uint32_t p : state.drifted) {
+    out.packages[p].version = image.packages[p].version;
+    out.packages[p].source_version = image.packages[p].source_version;
+  }
+  state.drifted.clear();
+  out.host = identity(host_spec);
+  for (const HostSpec::Drift& drift : host_spec.drift) {
+    core::Package& package = out.packages[drift.package];
+    const bool same_spelling = package.source_version == package.version;
+    package.version = drift.version;
+    package.source_version = same_spelling ? drift.version : without_epoch(drift.version);
+    state.drifted.push_back(drift.package);
+  }
+}
+
+FleetStats FleetGenerator::stats(std::size_t hosts) const {
+  FleetStats stats;
+  stats.hosts = hosts;
+  std::vector<bool> used(images_.size());
+  std::unordered_set<std::string> tuples;
+  auto key = [](const BaseImage& image, const core::Package& package, std::string_view version) {
+    std::string k = image.release;
+    k += '\0';
+    k += package.name;
+    k += '\0';
+    k += version;
+    return k;
+  };
+  for (std::size_t i = 0; i < hosts; ++i) {
+    const HostSpec host_spec = spec(i);
+    const BaseImage& image = images_[host_spec.image];
+    stats.package_instances += image.report.packages.size();
+    used[host_spec.image] = true;
+    for (const HostSpec::Drift& drift : host_spec.drift) {
+      tuples.insert(key(image, image.report.packages[drift.package], drift.version));
+    }
+  }
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    if (!used[i]) continue;
+    ++stats.images_used;
+    for (const core::Package& package : images_[i].report.packages) {
+      tuples.insert(key(images_[i], package, package.version));
+    }
+  }
+  stats.distinct_tuples = tuples.size();
+  return stats;
 }
 
 }  // namespace fleetpatch::bench

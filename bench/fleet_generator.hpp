@@ -106,28 +106,37 @@ struct BaseImage {
 
 struct ImageOptions {
   std::size_t images_per_release = 4;
-  /// Packages of every image; the first `shared_packages` of them are common to all images of
-  /// the release, the rest are role packages of that image.
+  /// Packages of every image (+- size_jitter); the first `shared_packages` of them are common to
+  /// all images of the release, the rest are role packages of that image.
   std::size_t packages_per_image = 560;
   std::size_t shared_packages = 500;
+  /// Image sizes vary by up to this many packages either way, as real role images do.
+  std::size_t size_jitter = 20;
   /// Build date of image k: the point build_points[k % size] of the release's advisory history
   /// (0 = first advisory, 1 = last). Lower = further behind on patches.
-  std::vector<double> build_points = {0.55, 0.7, 0.85, 0.95};
+  std::vector<double> build_points = {0.6, 0.75, 0.88, 0.96};
   /// os-release identity: ID is the release key's family part, VERSION_ID its major plus the
   /// minor of the kernel's "elN_M" tag when there is one.
   std::string os_name = "AlmaLinux";
   std::vector<std::string> id_like = {"rhel", "centos", "fedora"};
-  /// Image k gets weight 1 / (k + 1) (a few images carry most hosts, as in real fleets) times
-  /// this release share.
+  /// Of K images, image k gets weight 1 / (K - k) times this release share: the newest image
+  /// carries most hosts, older ones fewer and fewer (a few images carry most hosts, as in real
+  /// fleets, and most hosts run a recent build).
   double release_weight = 1.0;
 };
 
 /// Builds `options.images_per_release` images from one release's catalog. Packages every server
 /// has (kernel, glibc, openssl, systemd, openssh, ...) are always in; the others are drawn
-/// without replacement, weighted by how many versions they shipped (often-updated packages are
-/// the commonly installed ones), -devel packages at a third of that.
+/// without replacement, weighted by 1 + log2(versions shipped) (often-updated packages are the
+/// commonly installed ones, mildly), 50 times that for the packages of a server install (the
+/// @core/@server groups), a third of it for -devel; kernel variants and subpackages other than
+/// the usual ones are left out.
 std::vector<BaseImage> images_from_catalog(const ReleaseCatalog& catalog,
                                            const ImageOptions& options, std::uint64_t seed);
+
+/// images_from_catalog for every catalog, each release with the same share of hosts.
+std::vector<BaseImage> images_from_catalogs(std::span<const ReleaseCatalog> catalogs,
+                                            const ImageOptions& options, std::uint64_t seed);
 
 /// A real inventory used as an image, as it is (packages sorted by name).
 BaseImage image_from_report(std::string name, std::string release, core::HostReport report,
@@ -140,6 +149,9 @@ struct FleetOptions {
   double drift_mean = 3.0;
   /// Probability that a drifted package moved to a newer version (else an older one).
   double drift_newer = 0.7;
+  /// Host i gets image i % images instead of a weighted draw: small fleets (the demo) then cover
+  /// every image and release evenly.
+  bool round_robin = false;
   /// collected_at of every host report (fixed, so output is reproducible).
   std::string collected_at = "2026-08-21T00:00:00Z";
 };
@@ -153,6 +165,14 @@ struct HostSpec {
   std::size_t index = 0;
   std::uint32_t image = 0;
   std::vector<Drift> drift;  // sorted by package, at most one per package
+};
+
+/// How much a fleet shares: the figure the matcher's dedupe lives on.
+struct FleetStats {
+  std::size_t hosts = 0;
+  std::size_t package_instances = 0;  // sum over hosts of their package counts
+  std::size_t distinct_tuples = 0;    // distinct (release, package, version)
+  std::size_t images_used = 0;
 };
 
 /// Produces the hosts of one fleet. Immutable after construction: every const member may be
@@ -176,6 +196,18 @@ class FleetGenerator {
   core::HostReport host(std::size_t index) const;
   /// The same into `out`, reusing its allocations (for hot loops).
   void host_into(std::size_t index, core::HostReport& out) const;
+  /// What a report last filled by the three-argument host_into holds, so that the next call can
+  /// patch it instead of copying every package. One per report buffer; start default-constructed.
+  struct BufferState {
+    std::uint32_t image = UINT32_MAX;
+    std::vector<std::uint32_t> drifted;  // package indices whose version differs from the image
+  };
+  /// host_into for a buffer reused across hosts: when `out` (described by `state`) already holds
+  /// a host of the same image, only the packages that drifted are rewritten, O(drift); else a
+  /// full copy. `out` must not be changed by anything else between calls.
+  void host_into(std::size_t index, core::HostReport& out, BufferState& state) const;
+  /// Sharing figures of the first `hosts` hosts (from their specs: O(hosts x drift)).
+  FleetStats stats(std::size_t hosts) const;
 
  private:
   struct ImageIndex {

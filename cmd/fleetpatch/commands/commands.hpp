@@ -20,12 +20,17 @@ void add_inventory_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_version_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_feed_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_scan_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_demo_command(CLI::App& app, Context& ctx, int* exit_code);
 
+// One command per line, however many there are.
+// clang-format off
 inline constexpr CommandEntry kCommands[] = {
     {"inventory", add_inventory_command},
     {"version", add_version_command},
     {"feed", add_feed_command},
     {"scan", add_scan_command},
+    {"demo", add_demo_command},
 };
+// clang-format on
 
 }  // namespace fleetpatch::cli
