@@ -32,4 +32,19 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
+
+# openssh-server is only here so that the SSH test can start its own sshd on 127.0.0.1. Installing
+# it must not leave a system sshd listening on every address: when we are the ones installing it,
+# keep its service from starting (policy-rc.d) and disable it afterwards.
+installing_sshd=false
+for p in "${missing[@]}"; do [ "$p" = openssh-server ] && installing_sshd=true; done
+policy=/usr/sbin/policy-rc.d
+if $installing_sshd && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod 755 "$policy"
+  trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"
+if $installing_sshd && command -v systemctl >/dev/null 2>&1; then
+  "${sudo_cmd[@]}" systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+fi
