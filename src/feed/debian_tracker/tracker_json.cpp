@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -211,12 +212,23 @@ class TrackerReader {
     return std::nullopt;
   }
 
+  /// The release key of a codename; a handful of codenames recur in every issue, so they are
+  /// looked up once.
+  const std::optional<std::string>& release_for(const std::string& codename) {
+    for (const auto& [name, key] : releases_by_codename_) {
+      if (name == codename) return key;
+    }
+    releases_by_codename_.emplace_back(codename, distro::debian_release_for_codename(codename));
+    return releases_by_codename_.back().second;
+  }
+
   core::Advisory& advisory_for_issue(bool is_cve, const std::string& description) {
-    std::string id = std::string(kTrackerIdPrefix) + issue_;
-    auto [it, inserted] = index_.emplace(id, advisories_.size());
+    id_.assign(kTrackerIdPrefix);
+    id_ += issue_;
+    auto [it, inserted] = index_.try_emplace(id_, advisories_.size());
     if (inserted) {
       core::Advisory advisory;
-      advisory.id = std::move(id);
+      advisory.id = id_;
       advisory.kind = core::AdvisoryKind::kSecurity;
       if (is_cve) advisory.cves.push_back(issue_);
       advisory.summary = description;
@@ -230,7 +242,7 @@ class TrackerReader {
   void add_entries(bool is_cve, const std::string& description) {
     core::Advisory* advisory = nullptr;
     for (auto& record : releases_) {
-      auto release = distro::debian_release_for_codename(record.codename);
+      const std::optional<std::string>& release = release_for(record.codename);
       if (!release) {
         if (is_unnumbered_suite(record.codename)) {
           ++stats_.skipped_releases;
@@ -240,7 +252,7 @@ class TrackerReader {
         continue;
       }
       core::AffectedPackage entry;
-      entry.release = std::move(*release);
+      entry.release = *release;
       entry.name = package_;
       const bool end_of_life = record.urgency == "end-of-life";
       if (record.status == "resolved") {
@@ -288,6 +300,8 @@ class TrackerReader {
   std::vector<ReleaseRecord> releases_;
   std::vector<core::Advisory> advisories_;
   std::unordered_map<std::string, std::size_t> index_;  // advisory id -> position
+  std::string id_;
+  std::deque<std::pair<std::string, std::optional<std::string>>> releases_by_codename_;
   std::map<std::string, std::vector<std::string>> end_of_life_;
 };
 
