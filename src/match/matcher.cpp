@@ -438,6 +438,9 @@ class LocalCache {
 struct Worker {
   /// One local cache per release key, few per worker: a short list beats a map.
   std::deque<std::pair<std::string, LocalCache>> caches;  // deque: slots point into its items
+  /// False for a one-off call (match_host): filling a local cache for a single host costs more
+  /// than it saves.
+  bool use_local_cache = true;
   std::size_t hosts = 0;
   std::size_t packages = 0;
   std::size_t lookups = 0;
@@ -466,7 +469,9 @@ struct Matcher::Impl {
   const Verdict& verdict_for(Worker& worker, LocalCache& cache, core::PackageFormat format,
                              const TupleView& tuple) {
     ++worker.lookups;
-    if (const Verdict* local = cache.find(tuple)) return *local;
+    if (worker.use_local_cache) {
+      if (const Verdict* local = cache.find(tuple)) return *local;
+    }
     Shard& shard = shards[(tuple.hash >> 20) % kShards];
     std::lock_guard lock(shard.mutex);
     auto it = shard.verdicts.find(tuple);
@@ -479,7 +484,7 @@ struct Matcher::Impl {
                         std::move(verdict))
                .first;
     }
-    cache.insert(tuple, &it->second);
+    if (worker.use_local_cache) cache.insert(tuple, &it->second);
     return it->second;
   }
 
@@ -651,6 +656,7 @@ Matcher::~Matcher() = default;
 
 core::HostFindings Matcher::match_host(const core::HostReport& host) const {
   Worker worker;
+  worker.use_local_cache = false;
   core::HostFindings out = impl_->match_host(worker, host);
   impl_->flush(worker);
   return out;
@@ -678,6 +684,7 @@ void Matcher::match_stream(
 
 HostSummary Matcher::summarize_host(const core::HostReport& host) const {
   Worker worker;
+  worker.use_local_cache = false;
   const HostSummary summary = impl_->summarize_host(worker, host);
   impl_->flush(worker);
   return summary;
