@@ -9,7 +9,7 @@ packages=(
   libclang-rt-14-dev libfuzzer-14-dev
   # libraries
   libcli11-dev nlohmann-json3-dev librpm-dev libzstd-dev libarchive-dev libcurl4-openssl-dev
-  libsimdjson-dev
+  libsimdjson-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
   # agentless scans (ssh) and their test, which starts a throw-away sshd on 127.0.0.1
