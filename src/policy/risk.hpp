@@ -1,0 +1,82 @@
+// The risk score: one explainable number in [0, 100] per finding, used to sort reports and the
+// fix-first list. Formula (docs/policy.md "Risk score"):
+//
+//   raw   = base x kev x epss x exposure x tier
+//   score = min(100, 100 x raw / 60)             60 = 10 x 2 x 2 x 1.5 (tier 1)
+//
+//   base      CVSS base score when known, else by severity: critical 9.0, high 7.5, medium 5.0,
+//             low 2.5, unknown 5.0
+//   kev       2.0 when a CVE is in CISA's KEV catalog, else 1.0
+//   epss      1 + EPSS probability of its most likely CVE (1.0 without EPSS data)
+//   exposure  network 1.5, local 1.2, none 1.0
+//   tier      the largest risk_factor of the policy tiers matching it (1.0 when none)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/finding.hpp"
+
+namespace fleetpatch::policy {
+
+/// EPSS probability and percentile of one CVE (FIRST's EPSS CSV).
+struct EpssScore {
+  double epss = 0;        // probability of exploitation in the next 30 days, [0, 1]
+  double percentile = 0;  // [0, 1]
+};
+
+/// EPSS scores by CVE id. Built once, then read-only (safe to share between threads).
+class EpssScores {
+ public:
+  EpssScores() = default;
+  void add(std::string cve, EpssScore score);
+  /// The score of `cve`, or nullptr.
+  const EpssScore* find(std::string_view cve) const;
+  /// The highest EPSS among `cves` with its CVE, or nullopt when none is known.
+  std::optional<std::pair<std::string_view, EpssScore>> highest(
+      const std::vector<std::string>& cves) const;
+  std::size_t size() const { return scores_.size(); }
+  std::string model_version;  // "v2023.03.01" when the CSV says so
+  std::string score_date;     // RFC 3339 date of the scores when the CSV says so
+
+ private:
+  std::unordered_map<std::string, EpssScore> scores_;
+};
+
+/// Every factor of one finding's score, so that `--explain` and reports can show it.
+struct RiskBreakdown {
+  double base = 0;
+  std::string base_source;  // "cvss 7.5" or "severity high"
+  double kev = 1;
+  double epss = 1;
+  std::optional<double> epss_probability;  // the EPSS used, when known
+  std::string epss_cve;                    // the CVE it belongs to
+  double exposure = 1;
+  double tier = 1;
+  std::string tier_source;  // "tag:prod" when a tier raised it
+  double raw = 0;
+  double score = 0;  // [0, 100], rounded to 0.1
+
+  /// "cvss 7.5 x kev 2 x epss 1.91 (CVE-2024-1 0.91) x exposure network 1.5 x tier 1 = 41.0 ->
+  /// 68.4".
+  std::string explain() const;
+  friend bool operator==(const RiskBreakdown&, const RiskBreakdown&) = default;
+};
+
+/// Constants of the formula, named so the docs and tests read the same numbers.
+inline constexpr double kRiskKevFactor = 2.0;
+inline constexpr double kRiskExposureNetwork = 1.5;
+inline constexpr double kRiskExposureLocal = 1.2;
+inline constexpr double kRiskNormaliser = 60.0;
+
+/// Base score for a severity without CVSS.
+double severity_base(core::Severity severity);
+
+/// The score of `finding` given the tier factor already chosen by the caller (see evaluate.hpp).
+RiskBreakdown risk_score(const core::Finding& finding, const EpssScores* epss, double tier_factor,
+                         std::string_view tier_source);
+
+}  // namespace fleetpatch::policy
