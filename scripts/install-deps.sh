@@ -14,7 +14,19 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
   # agentless scans (ssh) and their test, which starts a throw-away sshd on 127.0.0.1
   openssh-client openssh-server
+  # the HTML report test opens the report in headless Chromium (tests/js/check_html.mjs)
+  chromium
 )
+
+# Test-only npm packages (tests/js: JSON schema validation of SARIF and CycloneDX, pinned by its
+# package-lock.json) with the machine's Node.js; reinstalled only when the lock file changes.
+js_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/js"
+if [ -f "$js_dir/package-lock.json" ] && command -v npm >/dev/null 2>&1 &&
+   ! cmp -s "$js_dir/package-lock.json" "$js_dir/node_modules/.package-lock.json.installed"; then
+  echo "install-deps: npm ci in tests/js" >&2
+  (cd "$js_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2 &&
+     cp package-lock.json node_modules/.package-lock.json.installed)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
