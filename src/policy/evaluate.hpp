@@ -81,6 +81,8 @@ class Evaluator {
 
   const Policy& policy() const { return policy_; }
   core::TimePoint now() const { return now_; }
+  const EpssScores* epss() const { return epss_; }
+  const ExceptionSet* exceptions() const { return exceptions_; }
 
   /// Deadline of `finding` on `host`, given when it was first seen (nullopt = unknown).
   Deadline deadline(const core::HostIdentity& host, const core::Finding& finding,
