@@ -306,22 +306,25 @@ class Builder {
       set_vendor_severity(advisory, string_at(aggregate, "text"), true);
     }
 
+    // A default-constructed dom::array must not be iterated: only walk one that was read.
     dom::array vulnerabilities;
-    if (root["vulnerabilities"].error() != simdjson::NO_SUCH_FIELD &&
-        !array_at(root, "vulnerabilities", vulnerabilities)) {
+    const bool has_vulnerabilities = array_at(root, "vulnerabilities", vulnerabilities);
+    if (!has_vulnerabilities && root["vulnerabilities"].error() != simdjson::NO_SUCH_FIELD) {
       diags_.add(source_, 0, "\"vulnerabilities\" is not an array", record_);
       return;
     }
     std::optional<double> cvss3;
     std::optional<double> cvss2;
     std::string earliest_fix;
-    for (dom::element element : vulnerabilities) {
-      dom::object vulnerability;
-      if (element.get_object().get(vulnerability) != simdjson::SUCCESS) {
-        diags_.add(source_, 0, "a vulnerability is not an object", record_);
-        continue;
+    if (has_vulnerabilities) {
+      for (dom::element element : vulnerabilities) {
+        dom::object vulnerability;
+        if (element.get_object().get(vulnerability) != simdjson::SUCCESS) {
+          diags_.add(source_, 0, "a vulnerability is not an object", record_);
+          continue;
+        }
+        read_vulnerability(vulnerability, per_cve, advisory, cvss3, cvss2, earliest_fix);
       }
-      read_vulnerability(vulnerability, per_cve, advisory, cvss3, cvss2, earliest_fix);
     }
 
     for (auto& [key, value] : entries_) {

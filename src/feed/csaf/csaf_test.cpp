@@ -431,6 +431,18 @@ TEST(Csaf, MalformedDocumentsAreDiagnostics) {
         << diags.items()[0].message;
     EXPECT_EQ(diags.items()[0].source, "bad.json");
   }
+  // No vulnerabilities at all (found by fuzz_csaf: it used to walk a missing array): nothing
+  // to say, no advisory, no diagnostic.
+  {
+    core::Diagnostics none;
+    FeedBatch batch;
+    DocumentParser parser;
+    parser.parse(R"({"document":{"tracking":{"id":"RHSA-1"}},"product_tree":{}})", "t", batch,
+                 none);
+    EXPECT_TRUE(none.empty());
+    EXPECT_TRUE(batch.advisories.empty());
+    EXPECT_EQ(batch.skipped_ecosystems.at("csaf: no RPM products"), 1u);
+  }
   // A fixed product without a version is reported and left out; the rest is kept.
   core::Diagnostics diags;
   auto advisory = parse_document(
