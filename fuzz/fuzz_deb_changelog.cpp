@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto entries = ac::parse_changelog(input, "fuzz", diags);
   if (!entries.empty()) {
     auto selected = ac::entries_between(entries, entries.back().version, entries.front().version);
-    auto advisory = ac::make_advisory("debian:12", "fuzz", entries.front().version, "sid",
-                                      selected, ac::first_change_line(input, entries.front().line));
+    auto advisory = ac::make_advisory("debian:12", "fuzz", entries.front().version, "sid", selected,
+                                      ac::first_change_line(input, entries.front().line));
     (void)advisory;
   }
   (void)ac::rfc2822_to_rfc3339(input);
