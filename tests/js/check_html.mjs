@@ -2,10 +2,12 @@
 // Opens fleetpatch's HTML report in Debian's headless Chromium and checks what a reader would see:
 //   node check_html.mjs --html REPORT.html [--json REPORT.json] [--screenshot OUT.png]
 //                       [--print-screenshot OUT.png] [--pdf OUT.pdf] [--chromium PATH]
-// Fails (exit 1) when the page logs a console error or warning, throws, or fetches anything that
-// is not the file itself or a data: URL (the report must be self-contained), or when the numbers
-// in the page's data-metric elements differ from the JSON report's "summary" (every number of the
-// summary, nested objects flattened as "by_severity.critical", must be in the page). Exit 2 on
+// Fails (exit 1) when the page logs a console error or warning, throws, or requests anything that
+// is not the file itself or a data: URL (the report must be self-contained; such requests are
+// refused before they leave the browser), or when the numbers
+// in the page's data-metric elements differ from the JSON report's "summary" and "by_severity"
+// (every number of them must be in the page: summary fields by name, nested objects flattened as
+// "a.b", by-severity rows as "by_severity.high.overdue"). Exit 2 on
 // usage errors or when Chromium cannot be driven.
 //
 // Chromium is driven through the DevTools protocol over --remote-debugging-pipe (fd 3 = commands,
@@ -122,6 +124,8 @@ async function run(args, problems) {
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--disable-extensions', '--mute-audio', '--hide-scrollbars', `--user-data-dir=${profile}`,
+    // No name resolves: nothing the page (or the browser) asks for can reach the network.
+    '--host-resolver-rules=MAP * ~NOTFOUND',
     '--remote-debugging-pipe', 'about:blank',
   ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -147,16 +151,22 @@ async function run(args, problems) {
         problems.push(`uncaught exception: ${d.exception?.description ?? d.text}`);
       } else if (m.method === 'Log.entryAdded' && ['error', 'warning'].includes(p.entry.level)) {
         problems.push(`console ${p.entry.level} (${p.entry.source}): ${p.entry.text}`);
-      } else if (m.method === 'Network.requestWillBeSent') {
+      } else if (m.method === 'Fetch.requestPaused') {
+        // Every request stops here first: the page itself and data: URLs go on, anything else
+        // is refused before it leaves the browser (and reported).
         const url = p.request.url;
-        if (url !== fileUrl && !url.startsWith('data:')) {
+        if (url.split('#')[0] === fileUrl || url.startsWith('data:')) {
+          cdp.send('Fetch.continueRequest', { requestId: p.requestId }, sessionId).catch(() => {});
+        } else {
           problems.push(`the page fetches ${url}: the report must be self-contained`);
+          cdp.send('Fetch.failRequest', { requestId: p.requestId, errorReason: 'BlockedByClient' },
+                   sessionId).catch(() => {});
         }
       }
     });
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }, sessionId);
     await cdp.send('Runtime.enable', {}, sessionId);
     await cdp.send('Log.enable', {}, sessionId);
-    await cdp.send('Network.enable', {}, sessionId);
     await cdp.send('Page.enable', {}, sessionId);
     await cdp.send('Emulation.setDeviceMetricsOverride',
                    { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
@@ -184,6 +194,11 @@ async function run(args, problems) {
       const report = JSON.parse(readFileSync(args.json, 'utf8'));
       if (!report.summary) throw new Error(`${args.json} has no "summary"`);
       const expected = flattenNumbers(report.summary);
+      // The by-severity table: [{"severity": "high", "overdue": 3, ...}] -> by_severity.high.overdue.
+      for (const row of Array.isArray(report.by_severity) ? report.by_severity : []) {
+        const { severity, ...counts } = row;
+        flattenNumbers(counts, `by_severity.${severity}.`, expected);
+      }
       if (Object.keys(expected).length === 0) problems.push(`${args.json}: summary has no numbers`);
       for (const [name, value] of Object.entries(expected)) {
         if (!(name in page_metrics)) {
