@@ -239,18 +239,14 @@ FeedBatch build_from_upgrades(const std::string& release_key, const AptIndex& in
   return batch;
 }
 
-core::Result<FeedBatch> build_advisories(const std::string& root, const std::string& data_dir,
-                                         Fetcher& fetcher, core::Diagnostics& diags,
-                                         BuildStats* stats) {
-  auto release = release_of_root(root);
-  if (!release.ok()) return release.error();
+namespace {
+
+core::Result<FeedBatch> build_for(const std::string& root, const std::string& release,
+                                  const std::vector<InstalledPackage>& installed,
+                                  const std::string& data_dir, Fetcher& fetcher,
+                                  core::Diagnostics& diags, BuildStats* stats) {
   auto sources = read_sources(root, diags);
   if (!sources.ok()) return sources.error();
-  const std::string status_path = (fs::path(root) / "var/lib/dpkg/status").string();
-  std::string status_text;
-  if (auto status = read_file(status_path, status_text); !status.ok()) return status.error();
-  const std::vector<InstalledPackage> installed =
-      parse_dpkg_status(status_text, status_path, diags);
   std::vector<std::string> names;
   names.reserve(installed.size());
   for (const auto& package : installed) names.push_back(package.name);
@@ -260,7 +256,7 @@ core::Result<FeedBatch> build_advisories(const std::string& root, const std::str
   BuildStats local;
   BuildStats& counts = stats != nullptr ? *stats : local;
   FeedBatch batch = build_from_upgrades(
-      *release, *index, upgrades, ChangelogCache::in_data_dir(data_dir), fetcher, diags, &counts);
+      release, *index, upgrades, ChangelogCache::in_data_dir(data_dir), fetcher, diags, &counts);
   SourceInfo info;
   info.path = root;
   info.format = "apt-changelog";
@@ -268,6 +264,52 @@ core::Result<FeedBatch> build_advisories(const std::string& root, const std::str
   info.records = counts.upgrades;
   info.accepted = batch.advisories.size();
   batch.sources.push_back(std::move(info));
+  return batch;
+}
+
+}  // namespace
+
+core::Result<FeedBatch> build_advisories(const std::string& root, const std::string& data_dir,
+                                         Fetcher& fetcher, core::Diagnostics& diags,
+                                         BuildStats* stats) {
+  auto release = release_of_root(root);
+  if (!release.ok()) return release.error();
+  const std::string status_path = (fs::path(root) / "var/lib/dpkg/status").string();
+  std::string status_text;
+  if (auto status = read_file(status_path, status_text); !status.ok()) return status.error();
+  return build_for(root, *release, parse_dpkg_status(status_text, status_path, diags), data_dir,
+                   fetcher, diags, stats);
+}
+
+std::vector<InstalledPackage> installed_packages(const core::HostReport& host) {
+  std::vector<InstalledPackage> out;
+  out.reserve(host.packages.size());
+  for (const auto& package : host.packages) {
+    InstalledPackage installed;
+    installed.name = package.name;
+    installed.version = package.version;
+    installed.arch = package.arch;
+    installed.source = package.source_name.empty() ? package.name : package.source_name;
+    installed.source_version =
+        package.source_version.empty() ? package.version : package.source_version;
+    out.push_back(std::move(installed));
+  }
+  return out;
+}
+
+core::Result<FeedBatch> build_advisories_for_host(const std::string& root,
+                                                  const core::HostReport& host,
+                                                  const std::string& data_dir, Fetcher& fetcher,
+                                                  core::Diagnostics& diags, BuildStats* stats) {
+  auto release = release_of_root(root);
+  if (!release.ok()) return release.error();
+  auto host_release = distro::resolve_os(host.os);
+  if (!host_release || host_release->key != *release) {
+    return core::unsupported("host " + host.host.id + " (" + host.os.id + " " + host.os.version_id +
+                             ") is not of this mirror's release " + *release);
+  }
+  auto batch = build_for(root, *release, installed_packages(host), data_dir, fetcher, diags, stats);
+  if (batch.ok() && !batch->sources.empty()) batch->sources.back().path = host.host.id;
   return batch;
 }
 

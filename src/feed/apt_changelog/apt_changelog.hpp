@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/diagnostics.hpp"
+#include "core/host_report.hpp"
 #include "core/result.hpp"
 #include "feed/apt_changelog/apt_lists.hpp"
 #include "feed/feed_batch.hpp"
@@ -82,5 +83,17 @@ FeedBatch build_from_upgrades(const std::string& release_key, const AptIndex& in
 core::Result<FeedBatch> build_advisories(const std::string& root, const std::string& data_dir,
                                          Fetcher& fetcher, core::Diagnostics& diags,
                                          BuildStats* stats = nullptr);
+
+/// The same for another host of the fleet, from its host report (agent, SSH scan or import):
+/// its packages are planned against the apt lists of `root` (the machine running the update),
+/// which must be of the same release (the mirror serves it); otherwise kUnsupported.
+core::Result<FeedBatch> build_advisories_for_host(const std::string& root,
+                                                  const core::HostReport& host,
+                                                  const std::string& data_dir, Fetcher& fetcher,
+                                                  core::Diagnostics& diags,
+                                                  BuildStats* stats = nullptr);
+
+/// A host report's packages as dpkg would list them.
+std::vector<InstalledPackage> installed_packages(const core::HostReport& host);
 
 }  // namespace fleetpatch::feed::apt_changelog

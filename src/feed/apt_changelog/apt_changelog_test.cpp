@@ -141,6 +141,41 @@ TEST(AptChangelog, WholeFlowWithAFakeMirror) {
   EXPECT_EQ(cache.get("openssl", "3.0.15-1~deb12u1"), std::string(kOpensslChangelog));
 }
 
+TEST(AptChangelog, AnotherHostOfTheSameRelease) {
+  if (!have_dpkg_deb()) GTEST_SKIP() << "dpkg-deb is not installed (apt-get install dpkg)";
+  const auto dir = fresh_dir();
+  const auto root = make_root(dir);
+  FakeFetcher fetcher;
+  fetcher.files[std::string(kSecurityUri) + "/pool/updates/main/o/openssl/openssl.deb"] =
+      make_deb(dir, "openssl", "3.0.15-1~deb12u1", kOpensslChangelog, "xz");
+  core::HostReport host;
+  host.host.id = "web-1";
+  host.os.id = "debian";
+  host.os.version_id = "12";
+  core::Package libssl;
+  libssl.name = "libssl3";
+  libssl.version = "3.0.14-1~deb12u2";
+  libssl.arch = "amd64";
+  libssl.source_name = "openssl";
+  libssl.source_version = "3.0.14-1~deb12u2";
+  host.packages = {libssl};
+  core::Diagnostics diags;
+  auto batch =
+      build_advisories_for_host(root.string(), host, (dir / "data").string(), fetcher, diags);
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(batch->advisories.size(), 1u);
+  // This host is at 3.0.14-1~deb12u2: only the newer entry counts.
+  EXPECT_EQ(batch->advisories[0].cves,
+            (std::vector<std::string>{"CVE-2024-5535", "CVE-2024-9143"}));
+  EXPECT_EQ(batch->sources.at(0).path, "web-1");
+
+  host.os.version_id = "11";
+  auto other =
+      build_advisories_for_host(root.string(), host, (dir / "data").string(), fetcher, diags);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, core::ErrorCode::kUnsupported);
+}
+
 TEST(AptChangelog, CacheFileNames) {
   const auto dir = fresh_dir();
   const ChangelogCache cache((dir / "c").string());

@@ -43,7 +43,7 @@ TEST(DebFile, SymlinkedDocDirectoryIsNamed) {
 }
 
 TEST(DebFile, NotADeb) {
-  for (const std::string bytes :
+  for (const std::string& bytes :
        {std::string(), std::string("!<arch>\n"), std::string("garbage that is not an archive")}) {
     auto text = changelog_from_deb(bytes, "x");
     ASSERT_FALSE(text.ok());
