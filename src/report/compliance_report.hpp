@@ -126,7 +126,8 @@ struct TimeToFix {
 /// The same package in several versions across the fleet.
 struct SprawlVersion {
   std::string version;
-  std::vector<std::string> hosts;  // host ids, sorted
+  std::size_t host_count = 0;      // every host with this version installed
+  std::vector<std::string> hosts;  // host ids, sorted; at most BuildOptions::sprawl_max_hosts
 };
 struct SprawlRow {
   std::string package;
@@ -145,7 +146,8 @@ struct BurndownPoint {
 /// Findings by age against their deadline (HTML chart), over present findings with a deadline
 /// that are neither mitigated nor excepted: the fraction of the allowed time used.
 struct AgeBucket {
-  std::string label;  // "<50%", "50-100%", "overdue <30d", "overdue 30-90d", "overdue >90d"
+  /// "no deadline", "<50%", "50-100%", "overdue <30d", "overdue 30-90d", "overdue >90d"
+  std::string label;
   std::size_t findings = 0;
 };
 
@@ -177,6 +179,7 @@ struct BuildOptions {
   std::size_t expiring_days = 30;        // exceptions_expiring window
   std::size_t sprawl_min_versions = 3;   // a package is sprawl from this many versions up
   std::size_t sprawl_max_packages = 50;  // longest sprawl list
+  std::size_t sprawl_max_hosts = 100;    // host ids listed per version (the count is exact)
   bool keep_findings = true;             // keep every finding row (false: aggregates only)
 };
 

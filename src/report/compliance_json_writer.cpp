@@ -1,0 +1,214 @@
+#include "report/compliance_json_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace fleetpatch::report {
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  std::size_t n = 0;
+  unsigned min = 0;
+  unsigned cp = 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2, min = 0x80, cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3, min = 0x800, cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4, min = 0x10000, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+constexpr std::size_t kFlushAt = 1 << 16;
+
+}  // namespace
+
+JsonWriter::JsonWriter(std::ostream& out, int pretty_depth)
+    : out_(out), pretty_depth_(pretty_depth) {}
+
+JsonWriter::~JsonWriter() { flush(); }
+
+void JsonWriter::flush() {
+  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  buffer_.clear();
+}
+
+void JsonWriter::newline(std::size_t depth) {
+  buffer_.push_back('\n');
+  buffer_.append(2 * depth, ' ');
+}
+
+void JsonWriter::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (stack_.empty()) return;
+  Frame& f = stack_.back();
+  if (!f.first) buffer_.push_back(',');
+  if (static_cast<int>(stack_.size()) <= pretty_depth_) {
+    newline(stack_.size());
+  } else if (!f.first && pretty_depth_ > 0) {
+    buffer_.push_back(' ');
+  }
+  f.first = false;
+  if (buffer_.size() >= kFlushAt) flush();
+}
+
+void JsonWriter::begin_object() {
+  separate();
+  buffer_.push_back('{');
+  stack_.push_back({});
+}
+
+void JsonWriter::end_object() {
+  const bool empty = stack_.back().first;
+  stack_.pop_back();
+  if (!empty && static_cast<int>(stack_.size()) < pretty_depth_) newline(stack_.size());
+  buffer_.push_back('}');
+}
+
+void JsonWriter::begin_array() {
+  separate();
+  buffer_.push_back('[');
+  stack_.push_back({});
+}
+
+void JsonWriter::end_array() {
+  const bool empty = stack_.back().first;
+  stack_.pop_back();
+  if (!empty && static_cast<int>(stack_.size()) < pretty_depth_) newline(stack_.size());
+  buffer_.push_back(']');
+}
+
+void JsonWriter::key(std::string_view k) {
+  separate();
+  write_string(k);
+  buffer_ += pretty_depth_ > 0 ? ": " : ":";
+  after_key_ = true;
+}
+
+void JsonWriter::string(std::string_view s) {
+  separate();
+  write_string(s);
+}
+
+void JsonWriter::write_string(std::string_view s) {
+  buffer_.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        buffer_ += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        buffer_.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        buffer_ += "\\\"";
+        break;
+      case '\\':
+        buffer_ += "\\\\";
+        break;
+      case '\n':
+        buffer_ += "\\n";
+        break;
+      case '\r':
+        buffer_ += "\\r";
+        break;
+      case '\t':
+        buffer_ += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          buffer_ += "\\u00";
+          buffer_.push_back(kHex[c >> 4]);
+          buffer_.push_back(kHex[c & 15]);
+        } else {
+          buffer_.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  buffer_.push_back('"');
+}
+
+void JsonWriter::integer(std::int64_t v) {
+  separate();
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  buffer_.append(buf, end);
+}
+
+void JsonWriter::unsigned_integer(std::uint64_t v) {
+  separate();
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  buffer_.append(buf, end);
+}
+
+void JsonWriter::number(double v) {
+  if (!std::isfinite(v)) {
+    null();
+    return;
+  }
+  separate();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  buffer_.append(buf, end);
+}
+
+void JsonWriter::boolean(bool v) {
+  separate();
+  buffer_ += v ? "true" : "false";
+}
+
+void JsonWriter::null() {
+  separate();
+  buffer_ += "null";
+}
+
+void JsonWriter::field_optional(std::string_view k, const std::optional<std::string>& v) {
+  key(k);
+  if (v) {
+    string(*v);
+  } else {
+    null();
+  }
+}
+
+void JsonWriter::field_optional(std::string_view k, const std::optional<double>& v) {
+  key(k);
+  if (v) {
+    number(*v);
+  } else {
+    null();
+  }
+}
+
+void JsonWriter::string_array(std::string_view k, const std::vector<std::string>& items) {
+  key(k);
+  begin_array();
+  for (const auto& s : items) string(s);
+  end_array();
+}
+
+}  // namespace fleetpatch::report

@@ -1,0 +1,480 @@
+// ComplianceBuilder: folds hosts into the compliance report model (compliance_report.hpp).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "report/compliance_report.hpp"
+
+namespace fleetpatch::report {
+namespace {
+
+constexpr std::int64_t kDaySeconds = 86400;
+
+/// Whole days from `from` to `to`, rounded down (negative when `to` is earlier).
+long days_between(core::TimePoint from, core::TimePoint to) {
+  const std::int64_t s = (to - from).count();
+  return static_cast<long>(s >= 0 ? s / kDaySeconds : -((-s + kDaySeconds - 1) / kDaySeconds));
+}
+
+bool present(policy::Status s) { return s != policy::Status::kFixed; }
+bool actionable(policy::Status s) {
+  return s == policy::Status::kOpen || s == policy::Status::kDueSoon ||
+         s == policy::Status::kOverdue;
+}
+
+/// Report order: present before fixed, then risk (highest first), host, package, version,
+/// first advisory.
+bool finding_before(const ComplianceFinding& a, const ComplianceFinding& b) {
+  const bool af = a.status == policy::Status::kFixed;
+  const bool bf = b.status == policy::Status::kFixed;
+  if (af != bf) return bf;
+  if (a.risk.score != b.risk.score) return a.risk.score > b.risk.score;
+  if (a.host != b.host) return a.host < b.host;
+  if (a.package != b.package) return a.package < b.package;
+  if (a.installed_version != b.installed_version) return a.installed_version < b.installed_version;
+  const std::string_view aa = a.advisories.empty() ? "" : a.advisories.front();
+  const std::string_view ba = b.advisories.empty() ? "" : b.advisories.front();
+  return aa < ba;
+}
+
+/// Fix-first order: risk, then the nearer deadline, then the report order.
+bool fix_first_before(const ComplianceFinding& a, const ComplianceFinding& b) {
+  if (a.risk.score != b.risk.score) return a.risk.score > b.risk.score;
+  const auto ad = a.deadline.deadline.value_or(core::TimePoint::max());
+  const auto bd = b.deadline.deadline.value_or(core::TimePoint::max());
+  if (ad != bd) return ad < bd;
+  return finding_before(a, b);
+}
+
+std::string os_name(const core::OsInfo& os) {
+  if (!os.name.empty()) return os.name;
+  if (os.id.empty()) return "";
+  return os.version_id.empty() ? os.id : os.id + " " + os.version_id;
+}
+
+struct CveAggregate {
+  CveRow row;
+  std::size_t last_host = static_cast<std::size_t>(-1);  // for counting distinct hosts
+};
+
+struct SprawlVersionAggregate {
+  std::string version;
+  std::size_t host_count = 0;
+  std::size_t last_host = static_cast<std::size_t>(-1);
+  std::vector<std::string> hosts;
+};
+
+struct SprawlAggregate {
+  std::vector<SprawlVersionAggregate> versions;  // few per package: a linear search is fastest
+  std::size_t hosts = 0;
+  std::size_t last_host = static_cast<std::size_t>(-1);
+};
+
+/// Transparent hashing so lookups by string_view allocate nothing.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+}  // namespace
+
+void StatusCounts::add(policy::Status status) {
+  switch (status) {
+    case policy::Status::kOpen:
+      ++open;
+      break;
+    case policy::Status::kDueSoon:
+      ++due_soon;
+      break;
+    case policy::Status::kOverdue:
+      ++overdue;
+      break;
+    case policy::Status::kMitigated:
+      ++mitigated;
+      break;
+    case policy::Status::kExcepted:
+      ++excepted;
+      break;
+    case policy::Status::kFixed:
+      ++fixed;
+      break;
+  }
+  if (present(status)) ++findings;
+}
+
+std::string_view to_string(ExceptionRow::State state) {
+  switch (state) {
+    case ExceptionRow::State::kActive:
+      return "active";
+    case ExceptionRow::State::kExpired:
+      return "expired";
+    case ExceptionRow::State::kNotYetValid:
+      return "not-yet-valid";
+  }
+  return "active";
+}
+
+struct ComplianceBuilder::Impl {
+  const policy::Evaluator& evaluator;
+  const policy::ExceptionSet* exceptions;
+  BuildOptions options;
+  ComplianceReport report;
+  std::size_t host_index = 0;
+  std::vector<ComplianceFinding> fix_first;  // bounded heap when findings are not kept
+  std::vector<std::size_t> exception_findings;
+  std::vector<double> days_to_fix;
+  StringMap<CveAggregate> cves;
+  StringMap<SprawlAggregate> sprawl;
+  std::map<std::int64_t, std::pair<long, long>> burndown_deltas;  // day -> (findings, overdue)
+  std::size_t age[6] = {};
+
+  Impl(const policy::Evaluator& e, const policy::ExceptionSet* x, BuildOptions o)
+      : evaluator(e), exceptions(x), options(o) {
+    if (exceptions != nullptr) exception_findings.assign(exceptions->records.size(), 0);
+  }
+
+  ComplianceFinding make_row(const core::HostIdentity& host, const core::Finding& f,
+                             policy::FindingEvaluation&& e) const {
+    ComplianceFinding row;
+    row.host = host.id;
+    row.hostname = host.hostname;
+    row.package = f.package;
+    row.source_package = f.source_package;
+    row.installed_version = f.installed_version;
+    row.fixed_version = f.fixed_version;
+    row.state = f.state;
+    row.cves = f.cves;
+    row.advisories = f.advisories;
+    row.severity = f.severity;
+    row.cvss = f.cvss_score;
+    row.kev_due_date = f.kev_due_date;
+    row.exposure = f.exposure;
+    row.status = e.status;
+    row.first_seen = e.first_seen;
+    row.fixed_at = e.fixed_at;
+    row.days_to_fix = e.days_to_fix;
+    if (e.exception && exceptions != nullptr)
+      row.exception_id = exceptions->records[*e.exception].id;
+    row.note = std::move(e.note);
+    row.risk = std::move(e.risk);
+    row.deadline = std::move(e.deadline);
+    if (row.deadline.deadline && present(row.status)) {
+      row.days_left = days_between(evaluator.now(), *row.deadline.deadline);
+    }
+    return row;
+  }
+
+  void count_age(const ComplianceFinding& row) {
+    if (!present(row.status) || row.status == policy::Status::kMitigated ||
+        row.status == policy::Status::kExcepted) {
+      return;
+    }
+    const auto& d = row.deadline;
+    if (!d.deadline || !d.clock_start) {
+      ++age[0];
+      return;
+    }
+    const auto now = evaluator.now();
+    if (now >= *d.deadline) {
+      const long late = days_between(*d.deadline, now);
+      ++age[late < 30 ? 3 : late < 90 ? 4 : 5];
+      return;
+    }
+    const double allowed = static_cast<double>((*d.deadline - *d.clock_start).count());
+    const double used = static_cast<double>((now - *d.clock_start).count());
+    ++age[allowed > 0 && used / allowed >= 0.5 ? 2 : 1];
+  }
+
+  void offer_fix_first(const ComplianceFinding& row) {
+    if (options.fix_first == 0 || !actionable(row.status)) return;
+    // A min-heap on fix-first order keeps the N best without holding every finding.
+    const auto worse = [](const ComplianceFinding& a, const ComplianceFinding& b) {
+      return fix_first_before(a, b);
+    };
+    if (fix_first.size() < options.fix_first) {
+      fix_first.push_back(row);
+      std::push_heap(fix_first.begin(), fix_first.end(), worse);
+    } else if (fix_first_before(row, fix_first.front())) {
+      std::pop_heap(fix_first.begin(), fix_first.end(), worse);
+      fix_first.back() = row;
+      std::push_heap(fix_first.begin(), fix_first.end(), worse);
+    }
+  }
+
+  void count_cves(const ComplianceFinding& row) {
+    for (const auto& cve : row.cves) {
+      auto it = cves.find(std::string_view(cve));
+      if (it == cves.end()) it = cves.emplace(cve, CveAggregate{}).first;
+      CveAggregate& agg = it->second;
+      CveRow& c = agg.row;
+      if (c.cve.empty()) c.cve = cve;
+      c.counts.add(row.status);
+      if (!present(row.status)) continue;
+      if (agg.last_host != host_index) {
+        agg.last_host = host_index;
+        ++c.hosts;
+      }
+      c.severity = std::max(c.severity, row.severity);
+      if (row.kev_due_date && (!c.kev_due_date || *row.kev_due_date < *c.kev_due_date)) {
+        c.kev_due_date = row.kev_due_date;
+      }
+      if (!c.epss && evaluator.epss() != nullptr) {
+        if (const policy::EpssScore* s = evaluator.epss()->find(cve)) c.epss = s->epss;
+      }
+      c.max_risk = std::max(c.max_risk, row.risk.score);
+      if (actionable(row.status) && row.deadline.deadline &&
+          (!c.earliest_deadline || *row.deadline.deadline < *c.earliest_deadline)) {
+        c.earliest_deadline = row.deadline.deadline;
+      }
+    }
+  }
+
+  void count_sprawl(const core::HostReport& host) {
+    for (const auto& p : host.packages) {
+      auto it = sprawl.find(std::string_view(p.name));
+      if (it == sprawl.end()) it = sprawl.emplace(p.name, SprawlAggregate{}).first;
+      SprawlAggregate& agg = it->second;
+      if (agg.last_host != host_index) {
+        agg.last_host = host_index;
+        ++agg.hosts;
+      }
+      SprawlVersionAggregate* v = nullptr;
+      for (auto& candidate : agg.versions) {
+        if (candidate.version == p.version) {
+          v = &candidate;
+          break;
+        }
+      }
+      if (v == nullptr) {
+        agg.versions.push_back({p.version, 0, static_cast<std::size_t>(-1), {}});
+        v = &agg.versions.back();
+      }
+      if (v->last_host == host_index) continue;  // same version for another architecture
+      v->last_host = host_index;
+      ++v->host_count;
+      if (v->hosts.size() < options.sprawl_max_hosts) v->hosts.push_back(host.host.id);
+    }
+  }
+
+  /// Burn-down: each snapshot adds its counts from its day until the host's next snapshot.
+  void add_burndown(const core::HostIdentity& host,
+                    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps) {
+    std::sort(snaps.begin(), snaps.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    long prev_findings = 0, prev_overdue = 0;
+    for (const auto& [at, findings] : snaps) {
+      long count = 0, overdue = 0;
+      for (const auto& f : findings->findings) {
+        ++count;
+        const auto d = evaluator.deadline(host, f, std::nullopt);
+        if (d.deadline && at >= *d.deadline) ++overdue;
+      }
+      const std::int64_t day = std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
+      auto& delta = burndown_deltas[day];
+      delta.first += count - prev_findings;
+      delta.second += overdue - prev_overdue;
+      prev_findings = count;
+      prev_overdue = overdue;
+    }
+  }
+
+  void add_row(ComplianceFinding&& row, HostRow& h) {
+    h.counts.add(row.status);
+    report.summary.counts.add(row.status);
+    report.by_severity[4 - static_cast<std::size_t>(row.severity)].counts.add(row.status);
+    if (present(row.status)) {
+      h.max_risk = std::max(h.max_risk, row.risk.score);
+      if (actionable(row.status) && row.deadline.deadline &&
+          (!h.next_deadline || *row.deadline.deadline < *h.next_deadline)) {
+        h.next_deadline = row.deadline.deadline;
+      }
+    }
+    if (row.days_to_fix) days_to_fix.push_back(*row.days_to_fix);
+    count_age(row);
+    count_cves(row);
+    offer_fix_first(row);
+    if (options.keep_findings) report.findings.push_back(std::move(row));
+  }
+};
+
+ComplianceBuilder::ComplianceBuilder(const policy::Evaluator& evaluator,
+                                     const policy::ExceptionSet* exceptions, BuildOptions options)
+    : impl_(std::make_unique<Impl>(evaluator, exceptions, options)) {
+  ComplianceReport& r = impl_->report;
+  const policy::Policy& p = evaluator.policy();
+  r.policy = p.name;
+  r.policy_description = p.description;
+  r.policy_source = p.source;
+  r.as_of = evaluator.now();
+  r.findings_included = options.keep_findings;
+  for (const auto s : {core::Severity::kCritical, core::Severity::kHigh, core::Severity::kMedium,
+                       core::Severity::kLow, core::Severity::kUnknown}) {
+    r.by_severity.push_back({s, {}});
+  }
+}
+
+ComplianceBuilder::~ComplianceBuilder() = default;
+
+void ComplianceBuilder::add_host(const core::HostReport& current,
+                                 const core::HostFindings& findings,
+                                 std::span<const policy::Snapshot> history) {
+  Impl& m = *impl_;
+  const core::HostIdentity& host = findings.host.id.empty() ? current.host : findings.host;
+  HostRow h;
+  h.id = host.id;
+  h.hostname = host.hostname;
+  h.tags = host.tags;
+  h.os = os_name(current.os.id.empty() ? findings.os : current.os);
+  const auto collected = core::parse_rfc3339(current.collected_at);
+  if (collected.ok()) h.collected_at = *collected;
+
+  // History: the current inventory is the latest snapshot (collected_at, else as_of).
+  const core::TimePoint now_at = collected.ok() ? *collected : m.evaluator.now();
+  policy::HostHistory hist;
+  if (!history.empty()) {
+    std::vector<policy::Snapshot> all(history.begin(), history.end());
+    // Snapshots newer than the current one are ignored (it is the latest by definition).
+    std::erase_if(all, [&](const policy::Snapshot& s) { return s.collected_at > now_at; });
+    all.push_back({now_at, &findings});
+    m.report.history_snapshots += all.size() - 1;
+    hist = policy::track_history(all);
+    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps;
+    for (const auto& s : all) snaps.emplace_back(s.collected_at, s.findings);
+    m.add_burndown(host, std::move(snaps));
+  }
+
+  for (std::size_t i = 0; i < findings.findings.size(); ++i) {
+    const core::Finding& f = findings.findings[i];
+    const std::optional<core::TimePoint> first_seen =
+        i < hist.first_seen.size() ? std::optional(hist.first_seen[i])
+                                   : (collected.ok() ? std::optional(*collected) : std::nullopt);
+    auto e = m.evaluator.evaluate(host, f, first_seen);
+    if (e.exception) ++m.exception_findings[*e.exception];
+    for (const std::size_t x : e.expired_exceptions) ++m.exception_findings[x];
+    m.add_row(m.make_row(host, f, std::move(e)), h);
+  }
+  for (const auto& fixed : hist.fixed) {
+    auto e = m.evaluator.evaluate_fixed(host, fixed.finding, fixed.first_seen, fixed.fixed_at);
+    m.add_row(m.make_row(host, fixed.finding, std::move(e)), h);
+  }
+  for (const auto& note : findings.notes) {
+    m.report.notes.push_back((host.hostname.empty() ? host.id : host.hostname) + ": " + note);
+  }
+  m.count_sprawl(current);
+
+  h.compliant = h.counts.overdue == 0;
+  ++m.report.summary.hosts;
+  if (h.compliant) ++m.report.summary.hosts_compliant;
+  m.report.per_host.push_back(std::move(h));
+  ++m.host_index;
+}
+
+ComplianceReport ComplianceBuilder::finish() {
+  Impl& m = *impl_;
+  ComplianceReport& r = m.report;
+  const core::TimePoint now = m.evaluator.now();
+
+  std::sort(r.findings.begin(), r.findings.end(), finding_before);
+  std::sort(m.fix_first.begin(), m.fix_first.end(), fix_first_before);
+  r.fix_first = std::move(m.fix_first);
+
+  std::sort(r.per_host.begin(), r.per_host.end(), [](const HostRow& a, const HostRow& b) {
+    if (a.counts.overdue != b.counts.overdue) return a.counts.overdue > b.counts.overdue;
+    if (a.max_risk != b.max_risk) return a.max_risk > b.max_risk;
+    return a.id < b.id;
+  });
+
+  r.per_cve.reserve(m.cves.size());
+  for (auto& [cve, agg] : m.cves) r.per_cve.push_back(std::move(agg.row));
+  std::sort(r.per_cve.begin(), r.per_cve.end(), [](const CveRow& a, const CveRow& b) {
+    if (a.max_risk != b.max_risk) return a.max_risk > b.max_risk;
+    return a.cve < b.cve;
+  });
+
+  if (m.exceptions != nullptr) {
+    for (std::size_t i = 0; i < m.exceptions->records.size(); ++i) {
+      const policy::ExceptionRecord& rec = m.exceptions->records[i];
+      ExceptionRow row;
+      row.record = rec;
+      row.findings = m.exception_findings[i];
+      if (rec.created > now) {
+        row.state = ExceptionRow::State::kNotYetValid;
+      } else if (rec.expires && now >= *rec.expires) {
+        row.state = ExceptionRow::State::kExpired;
+      }
+      if (rec.expires) row.days_to_expiry = days_between(now, *rec.expires);
+      r.exceptions.push_back(row);
+      if (row.state == ExceptionRow::State::kActive && rec.expires &&
+          *rec.expires - now <= std::chrono::days(m.options.expiring_days)) {
+        r.exceptions_expiring.push_back(std::move(row));
+      }
+    }
+    std::stable_sort(r.exceptions_expiring.begin(), r.exceptions_expiring.end(),
+                     [](const ExceptionRow& a, const ExceptionRow& b) {
+                       return *a.record.expires < *b.record.expires;
+                     });
+  }
+
+  if (!m.days_to_fix.empty()) {
+    std::sort(m.days_to_fix.begin(), m.days_to_fix.end());
+    TimeToFix t;
+    t.fixed = m.days_to_fix.size();
+    double sum = 0;
+    for (const double d : m.days_to_fix) sum += d;
+    t.mean_days = sum / static_cast<double>(t.fixed);
+    // Nearest rank: the smallest value with at least 90% of the values at or below it.
+    const auto rank = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(t.fixed)));
+    t.p90_days = m.days_to_fix[std::max<std::size_t>(rank, 1) - 1];
+    r.time_to_fix = t;
+  }
+
+  for (auto& [name, agg] : m.sprawl) {
+    if (agg.versions.size() < m.options.sprawl_min_versions) continue;
+    SprawlRow row;
+    row.package = name;
+    row.hosts = agg.hosts;
+    for (auto& v : agg.versions) {
+      std::sort(v.hosts.begin(), v.hosts.end());
+      row.versions.push_back({std::move(v.version), v.host_count, std::move(v.hosts)});
+    }
+    std::sort(row.versions.begin(), row.versions.end(),
+              [](const SprawlVersion& a, const SprawlVersion& b) {
+                if (a.host_count != b.host_count) return a.host_count > b.host_count;
+                return a.version < b.version;
+              });
+    r.version_sprawl.push_back(std::move(row));
+  }
+  std::sort(r.version_sprawl.begin(), r.version_sprawl.end(),
+            [](const SprawlRow& a, const SprawlRow& b) {
+              if (a.versions.size() != b.versions.size()) {
+                return a.versions.size() > b.versions.size();
+              }
+              if (a.hosts != b.hosts) return a.hosts > b.hosts;
+              return a.package < b.package;
+            });
+  if (r.version_sprawl.size() > m.options.sprawl_max_packages) {
+    r.version_sprawl.resize(m.options.sprawl_max_packages);
+  }
+
+  long findings = 0, overdue = 0;
+  for (const auto& [day, delta] : m.burndown_deltas) {
+    findings += delta.first;
+    overdue += delta.second;
+    r.burndown.push_back({core::TimePoint(std::chrono::days(day)),
+                          static_cast<std::size_t>(std::max(0L, findings)),
+                          static_cast<std::size_t>(std::max(0L, overdue))});
+  }
+
+  static constexpr const char* kAgeLabels[] = {"no deadline",  "<50%",           "50-100%",
+                                               "overdue <30d", "overdue 30-90d", "overdue >90d"};
+  for (std::size_t i = 0; i < 6; ++i) r.age.push_back({kAgeLabels[i], m.age[i]});
+  return std::move(r);
+}
+
+}  // namespace fleetpatch::report
