@@ -58,6 +58,10 @@ struct AffectedPackage {
   /// OSV range events in order; a version is affected when inside an [introduced, fixed) or
   /// [introduced, last_affected] interval. Empty with kUnfixed/kWillNotFix = all versions.
   std::vector<VersionEvent> events;
+  /// Which feed kind contributed the entry ("osv", "csaf", "debian-tracker", "dsa-list",
+  /// "alpine-secdb", "apt"; "" = unknown). The index replaces a source's entries per
+  /// (origin, release) on re-import, so two feeds covering one release do not wipe each other.
+  std::string origin;
   friend bool operator==(const AffectedPackage&, const AffectedPackage&) = default;
 };
 

@@ -53,6 +53,55 @@ core::Result<InputKind> detect(const std::string& path) {
   return InputKind::kOsvJson;
 }
 
+std::string_view origin_of(InputKind kind) {
+  switch (kind) {
+    case InputKind::kKev:
+      return "kev";
+    case InputKind::kOsvBundle:
+    case InputKind::kOsvZip:
+    case InputKind::kOsvDirectory:
+    case InputKind::kOsvJson:
+      return "osv";
+    case InputKind::kDebianTrackerJson:
+      return "debian-tracker";
+    case InputKind::kDebianAdvisoryList:
+      return "dsa-list";
+    case InputKind::kAlpineSecdb:
+    case InputKind::kAlpineSecdbDirectory:
+      return "alpine-secdb";
+    case InputKind::kCsaf:
+    case InputKind::kCsafDirectory:
+    case InputKind::kCsafArchive:
+      return "csaf";
+  }
+  return "";
+}
+
+namespace {
+
+/// Says which feed kind each entry came from, unless the reader already did. The DSA, DLA and
+/// DTSA lists are told apart by their advisory ids, so importing one does not replace another.
+void stamp_origin(InputKind kind, FeedBatch& part) {
+  for (auto& advisory : part.advisories) {
+    std::string origin(origin_of(kind));
+    if (kind == InputKind::kDebianAdvisoryList) {
+      const auto dash = advisory.id.find('-');
+      if (dash != std::string::npos && dash > 0) {
+        origin.clear();
+        for (char c : advisory.id.substr(0, dash)) {
+          origin += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+        }
+        origin += "-list";
+      }
+    }
+    for (auto& p : advisory.affected) {
+      if (p.origin.empty()) p.origin = origin;
+    }
+  }
+}
+
+}  // namespace
+
 core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths,
                                    core::Diagnostics& diags) {
   FeedBatch batch;
@@ -91,6 +140,7 @@ core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths,
         break;
     }
     if (!part.ok()) return part.error();
+    stamp_origin(*kind, *part);
     batch.merge(std::move(*part));
   }
   batch.deduplicate();

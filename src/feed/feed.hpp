@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/diagnostics.hpp"
@@ -32,9 +33,15 @@ enum class InputKind {
 /// its name. Errors when the path cannot be read.
 core::Result<InputKind> detect(const std::string& path);
 
+/// The origin word (core::AffectedPackage::origin) of entries read from this kind of input:
+/// "osv", "csaf", "debian-tracker", "dsa-list" (read_paths refines it to "dla-list" or
+/// "dtsa-list" by the advisory id), "alpine-secdb"; "kev" for the KEV catalog.
+std::string_view origin_of(InputKind kind);
+
 /// Reads every path and merges the results in the order given, one advisory per id and one
-/// KEV entry per CVE (FeedBatch::deduplicate). A path that cannot be read is
-/// an error (the caller keeps its previous index); problems inside inputs are diagnostics.
+/// KEV entry per CVE (FeedBatch::deduplicate). Every affected entry gets its origin. A path that
+/// cannot be read is an error (the caller keeps its previous index); problems inside inputs are
+/// diagnostics.
 core::Result<FeedBatch> read_paths(const std::vector<std::string>& paths, core::Diagnostics& diags);
 
 }  // namespace fleetpatch::feed

@@ -162,6 +162,7 @@ std::string IndexBuilder::serialize() const {
     e.event_begin = static_cast<std::uint32_t>(event_records.size());
     e.event_count = static_cast<std::uint32_t>(p.affected->events.size());
     e.state = static_cast<std::uint8_t>(p.affected->state);
+    e.origin = strings.add(p.affected->origin);
     for (const auto& event : p.affected->events) {
       format::EventRecord ev{};
       ev.version = strings.add(event.version);

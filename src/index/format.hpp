@@ -16,7 +16,7 @@
 namespace fleetpatch::index::format {
 
 inline constexpr char kMagic[8] = {'F', 'P', 'I', 'N', 'D', 'E', 'X', '\x1a'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::uint32_t kEndianMarker = 0x01020304;
 inline constexpr std::uint32_t kMaxSections = 64;
 
@@ -93,6 +93,7 @@ struct EntryRecord {
   std::uint32_t event_count;
   std::uint8_t state;  // core::FixState
   std::uint8_t reserved[3];
+  StrRef origin;  // feed kind that contributed the entry (format version 2)
 };
 
 struct EventRecord {
@@ -126,7 +127,7 @@ static_assert(sizeof(StrRef) == 8);
 static_assert(sizeof(AdvisoryRecord) == 56);
 static_assert(sizeof(ReleaseRecord) == 24);
 static_assert(sizeof(KeyRecord) == 24);
-static_assert(sizeof(EntryRecord) == 24);
+static_assert(sizeof(EntryRecord) == 32);
 static_assert(sizeof(EventRecord) == 12);
 static_assert(sizeof(KevRecord) == 48);
 static_assert(sizeof(SourceRecord) == 40);

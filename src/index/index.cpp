@@ -56,6 +56,7 @@ std::string_view AdvisoryView::cve(std::size_t i) const {
 std::uint32_t EntryView::advisory_index() const { return record_->advisory; }
 AdvisoryView EntryView::advisory() const { return index_->advisory(record_->advisory); }
 std::string_view EntryView::module() const { return index_->str(record_->module); }
+std::string_view EntryView::origin() const { return index_->str(record_->origin); }
 core::FixState EntryView::state() const { return static_cast<core::FixState>(record_->state); }
 std::size_t EntryView::event_count() const { return record_->event_count; }
 EventView EntryView::event(std::size_t i) const {
@@ -162,10 +163,11 @@ core::Result<Index> Index::validate(Index index, OpenOptions options) {
         "feed import` here");
   }
   if (header.format_version != format::kFormatVersion) {
-    return core::unsupported("advisory index format version " +
-                             std::to_string(header.format_version) + ", this fleetpatch reads " +
-                             std::to_string(format::kFormatVersion) +
-                             "; re-run `fleetpatch feed import` to rebuild it");
+    return core::unsupported(
+        "advisory index format version " + std::to_string(header.format_version) +
+        ", this fleetpatch reads " + std::to_string(format::kFormatVersion) +
+        "; re-import your feeds (`fleetpatch feed import PATH...` or `fleetpatch feed update`) to "
+        "rebuild it");
   }
   if (header.header_size != sizeof(format::Header)) return corrupt("bad header size");
   if (header.file_size != size) {
@@ -282,7 +284,7 @@ core::Result<Index> Index::validate(Index index, OpenOptions options) {
   }
   for (std::size_t i = 0; i < index.entry_count_; ++i) {
     const auto& e = index.entries_[i];
-    if (e.advisory >= index.advisory_count_ || !str_ok(e.module) ||
+    if (e.advisory >= index.advisory_count_ || !str_ok(e.module) || !str_ok(e.origin) ||
         !range_ok(e.event_begin, e.event_count, index.event_count_) || e.state < 1 || e.state > 4) {
       return corrupt("bad entry " + std::to_string(i));
     }
@@ -430,6 +432,7 @@ std::vector<core::Advisory> Index::decode_advisories() const {
       p.name = str(key.name);
       p.module = entry.module();
       p.state = entry.state();
+      p.origin = entry.origin();
       for (std::size_t v = 0; v < entry.event_count(); ++v) {
         const EventView ev = entry.event(v);
         p.events.push_back({ev.type, std::string(ev.version)});

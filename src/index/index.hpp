@@ -71,6 +71,8 @@ class EntryView {
   std::uint32_t advisory_index() const;
   AdvisoryView advisory() const;
   std::string_view module() const;
+  /// The feed kind that contributed the entry (core::AffectedPackage::origin).
+  std::string_view origin() const;
   core::FixState state() const;
   std::size_t event_count() const;
   EventView event(std::size_t i) const;

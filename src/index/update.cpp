@@ -7,8 +7,17 @@
 
 namespace fleetpatch::index {
 
+std::string source_key(std::string_view origin, std::string_view release) {
+  if (origin.empty()) return std::string(release);
+  std::string key(origin);
+  key += ':';
+  key += release;
+  return key;
+}
+
 IndexBuilder apply_update(const Index* previous, IndexUpdate update) {
-  const std::set<std::string, std::less<>> replaced(update.releases.begin(), update.releases.end());
+  const std::set<std::string, std::less<>> replaced(update.replaced_sources.begin(),
+                                                    update.replaced_sources.end());
   IndexBuilder builder;
 
   // Carried over: the previous advisories' entries for releases the update does not cover.
@@ -18,7 +27,7 @@ IndexBuilder apply_update(const Index* previous, IndexUpdate update) {
       auto& affected = advisory.affected;
       affected.erase(std::remove_if(affected.begin(), affected.end(),
                                     [&replaced](const core::AffectedPackage& p) {
-                                      return replaced.contains(p.release);
+                                      return replaced.contains(source_key(p.origin, p.release));
                                     }),
                      affected.end());
       if (affected.empty()) continue;

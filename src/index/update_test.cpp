@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace fleetpatch::index {
 namespace {
 
@@ -35,7 +39,7 @@ Index first_import() {
   update.advisories = {advisory("ALSA-8-1", {{"almalinux:8", "bash"}}),
                        advisory("ALSA-9-1", {{"almalinux:9", "bash"}}),
                        advisory("DSA-1", {{"debian:11", "openssl"}, {"debian:12", "openssl"}})};
-  update.releases = {"almalinux:8", "almalinux:9", "debian:11", "debian:12"};
+  update.replaced_sources = {"almalinux:8", "almalinux:9", "debian:11", "debian:12"};
   update.kev = {{"CVE-1", "2024-01-01", "2024-01-22", false, "", ""}};
   update.replaces_kev = true;
   update.sources = {source("almalinux:8", "day1"), source("almalinux:9", "day1"),
@@ -56,7 +60,7 @@ TEST(IndexUpdate, ReplacesOnlyTheReleasesItCovers) {
   IndexUpdate update;
   // almalinux:9 re-imported: ALSA-9-1 was withdrawn, ALSA-9-2 is new.
   update.advisories = {advisory("ALSA-9-2", {{"almalinux:9", "zsh"}})};
-  update.releases = {"almalinux:9"};
+  update.replaced_sources = {"almalinux:9"};
   update.sources = {source("almalinux:9", "day2")};
   const Index next = open(apply_update(&previous, std::move(update)));
   EXPECT_TRUE(next.lookup("almalinux:9", "bash").empty());  // withdrawn advisory gone
@@ -75,7 +79,7 @@ TEST(IndexUpdate, SharedAdvisoryKeepsEntriesOfOtherReleases) {
   const Index previous = first_import();
   IndexUpdate update;
   update.advisories = {advisory("DSA-1", {{"debian:12", "openssl"}, {"debian:12", "libssl"}})};
-  update.releases = {"debian:12"};
+  update.replaced_sources = {"debian:12"};
   const Index next = open(apply_update(&previous, std::move(update)));
   EXPECT_EQ(next.lookup("debian:11", "openssl").size(), 1u);
   EXPECT_EQ(next.lookup("debian:12", "libssl").size(), 1u);
@@ -94,6 +98,76 @@ TEST(IndexUpdate, KevReplacedWhole) {
   EXPECT_FALSE(next.kev_due_date("CVE-1").has_value());
   EXPECT_EQ(next.kev_due_date("CVE-2"), "2024-02-22");
   EXPECT_EQ(next.advisory_count(), 3u);  // advisories untouched
+}
+
+core::Advisory from(std::string origin, std::string id, std::string release, std::string name) {
+  core::Advisory a = advisory(std::move(id), {{std::move(release), std::move(name)}});
+  for (auto& p : a.affected) p.origin = origin;
+  return a;
+}
+
+IndexUpdate import_of(std::string origin, std::vector<core::Advisory> advisories,
+                      std::string release, std::string day) {
+  IndexUpdate update;
+  update.advisories = std::move(advisories);
+  update.replaced_sources = {source_key(origin, release)};
+  update.sources = {source(source_key(origin, release), std::move(day))};
+  return update;
+}
+
+// Two feeds for one release (the Debian tracker JSON and the DSA list) each replace only what
+// they brought themselves; re-importing one of them replaces its own entries.
+TEST(IndexUpdate, SourcesOfOneReleaseReplaceOnlyThemselves) {
+  struct Step {
+    std::string origin;
+    std::vector<std::pair<std::string, std::string>> advisories;  // id, package
+  };
+  const std::vector<Step> steps = {
+      {"debian-tracker", {{"CVE-2024-1", "openssl"}, {"CVE-2024-2", "curl"}}},
+      {"dsa-list", {{"DSA-5000-1", "openssl"}}},
+      {"debian-tracker", {{"CVE-2024-3", "zlib"}}},  // re-import: CVE-2024-1/2 withdrawn
+  };
+  std::optional<Index> index;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    std::vector<core::Advisory> advisories;
+    for (const auto& [id, name] : steps[i].advisories) {
+      advisories.push_back(from(steps[i].origin, id, "debian:12", name));
+    }
+    IndexUpdate update =
+        import_of(steps[i].origin, std::move(advisories), "debian:12", "day" + std::to_string(i));
+    index.emplace(open(apply_update(index ? &*index : nullptr, std::move(update))));
+  }
+  const struct {
+    std::string name;
+    std::vector<std::string> ids;
+  } want[] = {{"openssl", {"DSA-5000-1"}}, {"curl", {}}, {"zlib", {"CVE-2024-3"}}};
+  for (const auto& w : want) {
+    std::vector<std::string> got;
+    for (const EntryView e : index->lookup("debian:12", w.name)) {
+      got.emplace_back(e.advisory().id());
+      EXPECT_FALSE(e.origin().empty());
+    }
+    EXPECT_EQ(got, w.ids) << w.name;
+  }
+  std::vector<std::string> names;
+  for (const auto& s : index->sources()) names.push_back(s.name + "@" + s.imported_at);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"debian-tracker:debian:12@day2", "dsa-list:debian:12@day1"}));
+}
+
+TEST(IndexUpdate, OriginSurvivesDecoding) {
+  IndexUpdate update =
+      import_of("osv", {from("osv", "ALSA-1", "almalinux:9", "bash")}, "almalinux:9", "day1");
+  const Index index = open(apply_update(nullptr, std::move(update)));
+  const auto decoded = index.decode_advisories();
+  ASSERT_EQ(decoded.size(), 1u);
+  ASSERT_EQ(decoded[0].affected.size(), 1u);
+  EXPECT_EQ(decoded[0].affected[0].origin, "osv");
+}
+
+TEST(IndexUpdate, SourceKey) {
+  EXPECT_EQ(source_key("apt", "debian:12"), "apt:debian:12");
+  EXPECT_EQ(source_key("", "debian:12"), "debian:12");
 }
 
 }  // namespace
