@@ -141,9 +141,9 @@ bool already_current(const std::string& have, const std::string& snapshot) {
   return th.ok() && ts.ok() && *th >= *ts;
 }
 
-/// Imports the shipped snapshot and KEV catalog into the index at `index_path`, release by
-/// release, skipping what the index already has at the same date or newer (a user's fresher
-/// `feed import` is never replaced by the demo's older copy).
+/// Imports the shipped snapshot and KEV catalog into the index at `index_path`, source by
+/// source ("osv:almalinux:9"), skipping what the index already has at the same date or newer (a
+/// user's fresher `feed import` is never replaced by the demo's older copy).
 int import_snapshot(Context& ctx, const std::string& demo_dir, const std::string& index_path) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
@@ -199,29 +199,35 @@ int import_snapshot(Context& ctx, const std::string& demo_dir, const std::string
     }
   }
 
-  // The snapshot's newest date per release.
+  // The snapshot's newest date per source ("osv:almalinux:9": one feed kind for one release,
+  // the unit `feed import` replaces).
   std::map<std::string, std::string> snapshot_newest;
   std::map<std::string, std::size_t> snapshot_count;
+  std::map<std::string, std::string> release_of;
   for (const auto& advisory : batch->advisories) {
-    std::set<std::string> releases;
-    for (const auto& p : advisory.affected) releases.insert(p.release);
-    for (const auto& r : releases) {
-      snapshot_newest[r] =
-          newest_of(snapshot_newest[r], newest_of(advisory.published, advisory.modified));
-      ++snapshot_count[r];
+    std::set<std::string> keys;
+    for (const auto& p : advisory.affected) {
+      const std::string key = index::source_key(p.origin, p.release);
+      release_of[key] = p.release;
+      keys.insert(key);
+    }
+    for (const auto& key : keys) {
+      snapshot_newest[key] =
+          newest_of(snapshot_newest[key], newest_of(advisory.published, advisory.modified));
+      ++snapshot_count[key];
     }
   }
-  std::set<std::string> import_releases;
-  for (const auto& [release, newest] : snapshot_newest) {
-    const auto it = have.find(release);
-    if (it == have.end() || !already_current(it->second, newest)) import_releases.insert(release);
+  std::set<std::string> import_sources;
+  for (const auto& [key, newest] : snapshot_newest) {
+    const auto it = have.find(key);
+    if (it == have.end() || !already_current(it->second, newest)) import_sources.insert(key);
   }
   const std::string kev_date = kev ? newest_of(kev->date_released, "") : "";
   const auto kev_have = have.find(std::string(index::kKevSourceName));
   const bool import_kev =
       kev && (kev_have == have.end() || !already_current(kev_have->second, kev_date));
 
-  if (import_releases.empty() && !import_kev) {
+  if (import_sources.empty() && !import_kev) {
     out << "The data directory already holds the demo's advisories (same date or newer): "
            "using them.\n";
     return kExitOk;
@@ -231,17 +237,16 @@ int import_snapshot(Context& ctx, const std::string& demo_dir, const std::string
   const std::string now = core::format_rfc3339(ctx.clock->now());
   for (auto& advisory : batch->advisories) {
     std::erase_if(advisory.affected, [&](const core::AffectedPackage& p) {
-      return !import_releases.contains(p.release);
+      return !import_sources.contains(index::source_key(p.origin, p.release));
     });
     if (!advisory.affected.empty()) update.advisories.push_back(std::move(advisory));
   }
   std::string imported;
-  for (const auto& release : import_releases) {
-    update.releases.push_back(release);
-    update.sources.push_back(
-        {release, now, snapshot_count[release], snapshot_newest[release], bundle});
-    imported +=
-        (imported.empty() ? "" : ", ") + release + " " + std::to_string(snapshot_count[release]);
+  for (const auto& key : import_sources) {
+    update.replaced_sources.push_back(key);
+    update.sources.push_back({key, now, snapshot_count[key], snapshot_newest[key], bundle});
+    imported += (imported.empty() ? "" : ", ") + release_of[key] + " " +
+                std::to_string(snapshot_count[key]);
   }
   if (import_kev) {
     update.replaces_kev = true;
