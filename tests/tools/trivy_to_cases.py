@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Converts Trivy's end-to-end fixtures (tests/data/trivy-e2e/) into fleetpatch golden cases.
+
+Run once by hand; its output under tests/cases/ is committed, so `make check` needs neither
+Python nor PyYAML. Re-running it must reproduce the committed files byte for byte:
+
+    python3 tests/tools/trivy_to_cases.py          # writes tests/cases/<distro>/<case>/
+    git diff --exit-code tests/cases               # nothing changed
+
+No network. Needs PyYAML (python3-yaml) for Trivy's fixture DB.
+
+For each case (the CASES table below) it writes:
+  inventory.json                 fleetpatch.host/1 report built from Trivy's package golden
+                                 (pkg/fanal/test/integration/testdata/goldens/packages/), with
+                                 the OS Trivy detected (the Metadata.OS of its result golden)
+  advisories/<id>.json           OSV records converted from Trivy's fixture DB
+                                 (integration/testdata/fixtures/db/<family>.yaml)
+  expected.tsv                   Trivy's result (integration/testdata/<image>.json.golden):
+                                 package, vulnerability id, installed version, fixed version
+  expected-ignore-unfixed.tsv    the same from <image>-ignore-unfixed.json.golden, when it exists
+
+How the fixture DB becomes OSV (one record per vulnerability key and family, one `affected`
+entry per (release bucket, package bucket)):
+  - the bucket "alpine 3.10" becomes the ecosystem "Alpine:v3.10" and so on (ECOSYSTEMS);
+    buckets with no OSV ecosystem ("alpine edge") are left out;
+  - a FixedVersion becomes the range [introduced 0, fixed X); no FixedVersion (Trivy's
+    "affected"/"postponed"/end-of-life statuses) becomes [introduced 0) with no fixed event, which
+    is how OSV publishers write "unfixed";
+  - record ids: a CVE key takes the distribution's per-CVE record prefix where its OSV publisher
+    has one (DEBIAN-CVE-..., UBUNTU-CVE-..., ALPINE-CVE-...), else stays the CVE id (AlmaLinux,
+    Rocky: no per-CVE records exist upstream); other keys (SUSE advisory ids) are kept;
+  - Trivy's numeric Severity becomes database_specific.severity; its Status/State and
+    VendorIDs are kept under database_specific.trivy for the reader of the file (ignored by
+    fleetpatch);
+  - `modified` is the date of the Trivy snapshot (the fixture DB has no dates); no `published`.
+"""
+
+import json
+import os
+import shutil
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRIVY = os.path.join(ROOT, "tests", "data", "trivy-e2e")
+CASES_DIR = os.path.join(ROOT, "tests", "cases")
+SNAPSHOT_DATE = "2026-08-21T00:00:00Z"  # aquasecurity/trivy @ dc3c56eed58a
+
+# Trivy bucket -> OSV ecosystem.
+ECOSYSTEMS = {
+    "alpine 3.9": "Alpine:v3.9",
+    "alpine 3.10": "Alpine:v3.10",
+    "debian 9": "Debian:9",
+    "debian 10": "Debian:10",
+    "ubuntu 18.04": "Ubuntu:18.04:LTS",
+    "ubuntu 22.04": "Ubuntu:22.04:LTS",
+    "openSUSE Leap 15.1": "openSUSE:Leap 15.1",
+    "openSUSE Tumbleweed": "openSUSE:Tumbleweed",
+    "SUSE Linux Enterprise 15-SP3": "SUSE:Linux Enterprise Server 15 SP3",
+    "SUSE Linux Enterprise Micro 5.3": "SUSE:Linux Enterprise Micro 5.3",
+    "alma 8": "AlmaLinux:8",
+    "rocky 8": "Rocky Linux:8",
+}
+
+# Per-CVE record prefix of each fixture file's OSV publisher ("" = the CVE id itself).
+CVE_PREFIX = {
+    "alpine.yaml": "ALPINE-",
+    "debian.yaml": "DEBIAN-",
+    "ubuntu.yaml": "UBUNTU-",
+    "opensuse.yaml": "",
+    "suse.yaml": "",
+    "almalinux.yaml": "",
+    "rockylinux.yaml": "",
+}
+
+# Trivy OS family (result Metadata.OS.Family) -> os-release ID.
+OS_IDS = {
+    "alpine": "alpine",
+    "debian": "debian",
+    "ubuntu": "ubuntu",
+    "opensuse-leap": "opensuse-leap",
+    "opensuse-tumbleweed": "opensuse-tumbleweed",
+    "alma": "almalinux",
+    "rocky": "rocky",
+}
+
+SEVERITIES = {0: "unknown", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+# (distro folder, case, package golden or None, result golden, package format, fixture files)
+# A case without a package golden has its inventory reduced to the packages of Trivy's result
+# (the image's full package list is not among the fixtures): see tests/cases/README.md.
+CASES = [
+    ("alpine", "alpine-310", "alpine-310", "alpine-310", "apk", ["alpine.yaml"]),
+    ("debian", "debian-buster", "debian-buster", "debian-buster", "dpkg", ["debian.yaml"]),
+    ("debian", "distroless-base", "gcr.io-distroless-base-latest", "distroless-base", "dpkg",
+     ["debian.yaml"]),
+    ("ubuntu", "ubuntu-1804", "ubuntu-18.04", "ubuntu-1804", "dpkg", ["ubuntu.yaml"]),
+    ("opensuse", "opensuse-leap-151", "opensuse-leap-151", "opensuse-leap-151", "rpm",
+     ["opensuse.yaml", "suse.yaml"]),
+    ("opensuse", "opensuse-tumbleweed", "opensuse-tumbleweed", "opensuse-tumbleweed", "rpm",
+     ["opensuse.yaml", "suse.yaml"]),
+    ("almalinux", "almalinux-8", None, "almalinux-8", "rpm", ["almalinux.yaml"]),
+    ("rocky", "rockylinux-8", None, "rockylinux-8", "rpm", ["rockylinux.yaml"]),
+]
+
+
+def join_version(fmt, epoch, version, release):
+    """The version as the package manager prints it: [epoch:]version[-release]."""
+    if not version:
+        return ""
+    text = version
+    if release:
+        text += "-" + release
+    if epoch:
+        text = "%d:%s" % (int(epoch), text)
+    return text
+
+
+def convert_inventory(fmt, golden):
+    packages = []
+    for p in golden:
+        version = join_version(fmt, p.get("Epoch"), p["Version"], p.get("Release"))
+        src_version = join_version(fmt, p.get("SrcEpoch"), p.get("SrcVersion"),
+                                   p.get("SrcRelease"))
+        packages.append({
+            "name": p["Name"],
+            "version": version,
+            "arch": p.get("Arch", ""),
+            # Trivy leaves SrcName out when the package manager records no source; the
+            # collectors then use the binary's own name, and so do we.
+            "source": {"name": p.get("SrcName") or p["Name"],
+                       "version": src_version or version},
+            "module": p.get("Modularitylabel") or None,
+        })
+    return packages
+
+
+def reduced_inventory(result):
+    """Packages named in Trivy's result, for images whose package golden is not available."""
+    seen = {}
+    for r in result.get("Results", []):
+        for v in r.get("Vulnerabilities") or []:
+            seen[v["PkgName"]] = {
+                "name": v["PkgName"],
+                "version": v["InstalledVersion"],
+                "arch": "x86_64" if v.get("PkgID", "").endswith(".x86_64") else "",
+                "source": {"name": v["PkgName"], "version": v["InstalledVersion"]},
+                "module": None,
+            }
+    return [seen[k] for k in sorted(seen)]
+
+
+def host_report(case, os_info, fmt, packages, collector):
+    return {
+        "schema": "fleetpatch.host/1",
+        "host": {"id": case, "hostname": case, "tags": ["trivy-e2e"]},
+        "os": {"id": OS_IDS[os_info["Family"]], "version_id": os_info["Name"],
+               "name": "%s %s" % (os_info["Family"], os_info["Name"])},
+        "package_format": fmt,
+        "packages": packages,
+        "collected_at": SNAPSHOT_DATE,
+        "collector": collector,
+    }
+
+
+def convert_db(fixture_files):
+    """OSV records by id, from the listed fixture DB files."""
+    records = {}
+    for name in fixture_files:
+        with open(os.path.join(TRIVY, "integration/testdata/fixtures/db", name)) as f:
+            buckets = yaml.safe_load(f)
+        for release in buckets:
+            ecosystem = ECOSYSTEMS.get(release["bucket"])
+            if ecosystem is None:
+                continue
+            for package in release["pairs"]:
+                for pair in package["pairs"]:
+                    key = pair["key"]
+                    value = pair.get("value") or {}
+                    vid = CVE_PREFIX[name] + key if key.startswith("CVE-") else key
+                    record = records.setdefault(vid, {
+                        "schema_version": "1.6.0",
+                        "id": vid,
+                        "modified": SNAPSHOT_DATE,
+                        "aliases": [key] if vid != key else [],
+                        "affected": [],
+                    })
+                    events = [{"introduced": "0"}]
+                    if value.get("FixedVersion"):
+                        events.append({"fixed": value["FixedVersion"]})
+                    affected = {
+                        "package": {"ecosystem": ecosystem, "name": package["bucket"]},
+                        "ranges": [{"type": "ECOSYSTEM", "events": events}],
+                    }
+                    specific = {}
+                    if "Severity" in value:
+                        specific["severity"] = SEVERITIES[int(value["Severity"])]
+                    trivy = {k: value[k] for k in ("Status", "State", "VendorIDs", "VendorIds")
+                             if k in value}
+                    if trivy:
+                        specific["trivy"] = trivy
+                    if specific:
+                        affected["database_specific"] = specific
+                    record["affected"].append(affected)
+    for record in records.values():
+        if not record["aliases"]:
+            del record["aliases"]
+    return records
+
+
+def expected_rows(result):
+    rows = set()
+    for r in result.get("Results", []):
+        for v in r.get("Vulnerabilities") or []:
+            rows.add((v["PkgName"], v["VulnerabilityID"], v["InstalledVersion"],
+                      v.get("FixedVersion", "")))
+    return sorted(rows)
+
+
+def write_tsv(path, source, rows):
+    with open(path, "w") as f:
+        f.write("# Trivy's result, from tests/data/trivy-e2e/%s\n" % source)
+        f.write("# package\tvulnerability id\tinstalled version\tfixed version (empty: none)\n")
+        for row in rows:
+            f.write("\t".join(row) + "\n")
+
+
+def dump(path, value):
+    with open(path, "w") as f:
+        json.dump(value, f, indent=2, sort_keys=False)
+        f.write("\n")
+
+
+def main():
+    for distro, case, packages_golden, result_golden, fmt, fixtures in CASES:
+        out = os.path.join(CASES_DIR, distro, case)
+        os.makedirs(out, exist_ok=True)
+        result_path = "integration/testdata/%s.json.golden" % result_golden
+        with open(os.path.join(TRIVY, result_path)) as f:
+            result = json.load(f)
+        os_info = result["Metadata"]["OS"]
+        if packages_golden is None:
+            packages = reduced_inventory(result)
+            collector = "tests/tools/trivy_to_cases.py (reduced: the packages of Trivy's result)"
+        else:
+            collector = "tests/tools/trivy_to_cases.py (Trivy's package golden)"
+            path = os.path.join(TRIVY, "pkg/fanal/test/integration/testdata/goldens/packages",
+                                packages_golden + ".json.golden")
+            with open(path) as f:
+                packages = convert_inventory(fmt, json.load(f))
+        dump(os.path.join(out, "inventory.json"),
+             host_report(case, os_info, fmt, packages, collector))
+
+        advisories = os.path.join(out, "advisories")
+        shutil.rmtree(advisories, ignore_errors=True)
+        os.makedirs(advisories)
+        for vid, record in sorted(convert_db(fixtures).items()):
+            dump(os.path.join(advisories, vid.replace(":", "-") + ".json"), record)
+
+        write_tsv(os.path.join(out, "expected.tsv"), result_path, expected_rows(result))
+        unfixed_path = "integration/testdata/%s-ignore-unfixed.json.golden" % result_golden
+        if os.path.exists(os.path.join(TRIVY, unfixed_path)):
+            with open(os.path.join(TRIVY, unfixed_path)) as f:
+                write_tsv(os.path.join(out, "expected-ignore-unfixed.tsv"), unfixed_path,
+                          expected_rows(json.load(f)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
