@@ -27,11 +27,30 @@ enum class FindingState : std::uint8_t {
 /// "mitigated", "end-of-life".
 std::string_view to_string(FindingState state);
 
+/// A loaded livepatch that covers some of a finding's CVEs (or, for a patch stating an effective
+/// kernel, the advisories that kernel no longer has).
+struct LivepatchCover {
+  std::string livepatch;          // Livepatch::name
+  std::string tool;               // Livepatch::tool
+  std::vector<std::string> cves;  // the finding's CVEs it covers, sorted
+  friend bool operator==(const LivepatchCover&, const LivepatchCover&) = default;
+};
+
+/// A process still running the code a package update replaced.
+struct RestartProcess {
+  std::int64_t pid = 0;
+  std::string exe;
+  std::string unit;  // systemd unit; empty when unknown
+  friend bool operator==(const RestartProcess&, const RestartProcess&) = default;
+};
+
 struct Finding {
   std::string package;         // binary package installed
   std::string source_package;  // its source package
   std::string installed_version;
-  std::string fixed_version;  // empty unless state is kFixed (or pending)
+  /// Empty unless state is kFixed (or pending). For kFixedPendingReboot it is the version of the
+  /// installed, not yet booted kernel package that fixes it.
+  std::string fixed_version;
   FindingState state = FindingState::kFixed;
   std::vector<std::string> advisories;  // sorted
   std::vector<std::string> cves;        // sorted, unique
@@ -41,6 +60,11 @@ struct Finding {
   std::string fix_available_since;          // RFC 3339, earliest advisory publication
   std::optional<std::string> kev_due_date;  // earliest KEV due date among the CVEs
   Exposure exposure = Exposure::kNone;
+  /// Livepatches in force covering some of its CVEs, sorted by name. State kMitigated when they
+  /// cover all of them; otherwise the state is unchanged and these say which are covered.
+  std::vector<LivepatchCover> mitigated_by;
+  /// kFixedPendingRestart: the processes still mapping the replaced code, sorted by pid.
+  std::vector<RestartProcess> pending_restart;
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 
@@ -49,7 +73,7 @@ struct Finding {
 struct HostFindings {
   HostIdentity host;
   OsInfo os;
-  std::string release;              // distro release key the host was matched as; "" = unknown
+  std::string release;  // distro release key the host was matched as; "" = unknown
   std::vector<Finding> findings;
   std::vector<std::string> notes;  // e.g. "no advisories imported for debian:12"
 };

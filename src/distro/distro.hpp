@@ -17,6 +17,15 @@
 
 namespace fleetpatch::distro {
 
+/// A package installed once per kernel build (several builds sit side by side; one runs).
+struct KernelPackage {
+  std::string release;  // the build's `uname -r` ("5.14.0-70.13.1.el9_0.x86_64")
+  /// True for the package that boots (kernel-core, linux-image-...); false for the modules
+  /// shipped for that build (kernel-modules, linux-modules-extra-...).
+  bool image = false;
+  friend bool operator==(const KernelPackage&, const KernelPackage&) = default;
+};
+
 /// Stateless; safe to share across threads.
 class Distro {
  public:
@@ -49,6 +58,28 @@ class Distro {
     return package.module.value_or("");
   }
 
+  /// Whether `package` belongs to one kernel build, and which: the family's naming of kernel
+  /// packages and how a package version becomes a `uname -r` release. nullopt for everything
+  /// else, kernel tools, headers and meta packages included (one version of those is installed,
+  /// and their code is not the running kernel). Called for every package of a host that has
+  /// findings: implementations reject non-kernel names with a prefix test first.
+  virtual std::optional<KernelPackage> kernel_package(const core::Package& package) const {
+    (void)package;
+    return std::nullopt;
+  }
+
+  /// The version of `running_package` (a kernel package of this family) that a kernel release
+  /// stands for: a livepatch's effective kernel (KernelCare's "3.10.0-1160.36.2.el7") is judged
+  /// as if that version were installed. nullopt when the release does not carry the package
+  /// version (Debian and Ubuntu name releases by ABI, "6.1.0-18-amd64"; SUSE drops the rebuild
+  /// counter), so the caller judges the installed version and says so.
+  virtual std::optional<std::string> kernel_package_version(
+      std::string_view release, const core::Package& running_package) const {
+    (void)release;
+    (void)running_package;
+    return std::nullopt;
+  }
+
   /// The vendor's support dates for one of this family's releases ("debian:12"), from the
   /// family's lifecycle table; nullopt for releases the table does not know (and rolling ones).
   virtual std::optional<Lifecycle> lifecycle(std::string_view release_key) const {
@@ -79,6 +110,12 @@ std::optional<Release> resolve_os(const core::OsInfo& os);
 std::optional<Release> resolve_osv_ecosystem(std::string_view ecosystem);
 /// The family owning a release key ("almalinux:9" -> almalinux), or nullptr.
 const Distro* distro_for_release(std::string_view release_key);
+
+/// Distro::kernel_package for a caller that knows only the package manager (a collector before
+/// the OS is resolved, an import of an unknown distribution): the first answer among the
+/// families using `format`, in registry order.
+std::optional<KernelPackage> kernel_package_for_format(core::PackageFormat format,
+                                                       const core::Package& package);
 
 /// Whether an advisory entry's module (AffectedPackage::module) applies to an installed package
 /// whose module stream is `package_module` (Distro::module_of). Equal strings apply ("" to ""

@@ -4,6 +4,7 @@
 
 #include "distro/almalinux/almalinux.hpp"
 #include "distro/alpine/alpine.hpp"
+#include "distro/amazon/amazon.hpp"
 #include "distro/debian/debian.hpp"
 #include "distro/distro.hpp"
 #include "distro/rhel/rhel.hpp"
@@ -27,9 +28,10 @@ struct Table {
   Suse opensuse_leap{Suse::Product::kLeap};
   Suse opensuse_tumbleweed{Suse::Product::kTumbleweed};
   Suse sles{Suse::Product::kSles};
+  AmazonLinux amazon;
   std::vector<const Distro*> all{
-      &almalinux,           &rocky, &rhel, &centos, &debian, &ubuntu, &alpine, &opensuse_leap,
-      &opensuse_tumbleweed, &sles};
+      &almalinux,           &rocky, &rhel,  &centos, &debian, &ubuntu, &alpine, &opensuse_leap,
+      &opensuse_tumbleweed, &sles,  &amazon};
 };
 
 const Table& table() {
@@ -63,6 +65,15 @@ const Distro* distro_for_release(std::string_view release_key) {
     if (distro->family() == family) return distro;
   }
   return nullptr;
+}
+
+std::optional<KernelPackage> kernel_package_for_format(core::PackageFormat format,
+                                                       const core::Package& package) {
+  for (const Distro* distro : registry()) {
+    if (distro->package_format() != format) continue;
+    if (auto kernel = distro->kernel_package(package)) return kernel;
+  }
+  return std::nullopt;
 }
 
 bool module_applies(std::string_view advisory_module, std::string_view package_module) {

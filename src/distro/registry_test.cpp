@@ -35,6 +35,8 @@ TEST(Registry, ResolvesHostOs) {
       {"opensuse-tumbleweed", "20240101", "", "opensuse-tumbleweed", "opensuse-tumbleweed"},
       {"sles", "15.5", "", "sles:15.5", "sles"},
       {"sles", "15", "", "sles:15", "sles"},
+      {"amzn", "2", "", "amzn:2", "amzn"},
+      {"amzn", "2023", "", "amzn:2023", "amzn"},
       {"fedora", "40", "", "", ""},
       {"almalinux", "", "", "", ""},
   };

@@ -1,12 +1,12 @@
 #include "hoststate/kernel.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <map>
 #include <set>
 #include <tuple>
 
+#include "distro/distro.hpp"
 #include "hoststate/parsers.hpp"
 #include "version/version.hpp"
 
@@ -26,9 +26,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
-bool starts_with_digit(std::string_view text) {
-  return !text.empty() && text.front() >= '0' && text.front() <= '9';
-}
 
 template <typename Fn>
 void for_each_line(std::string_view text, Fn&& fn) {
@@ -38,83 +35,6 @@ void for_each_line(std::string_view text, Fn&& fn) {
     fn(text.substr(pos, end - pos));
     pos = end + 1;
   }
-}
-
-// "[E:]V-R" -> "V-R".
-std::string_view without_epoch(std::string_view version) {
-  const auto colon = version.find(':');
-  return colon == std::string_view::npos ? version : version.substr(colon + 1);
-}
-
-std::optional<std::string> dpkg_kernel_release(const core::Package& p) {
-  // linux-image-6.1.0-18-amd64 (Debian), linux-image-5.15.0-91-generic and
-  // linux-image-unsigned-5.15.0-91-generic (Ubuntu). Meta packages (linux-image-amd64,
-  // linux-image-generic) do not start with a digit after the prefix; -dbg packages carry symbols.
-  std::string_view name = p.name;
-  if (!starts_with(name, "linux-image-")) return std::nullopt;
-  name.remove_prefix(std::string_view("linux-image-").size());
-  if (starts_with(name, "unsigned-")) name.remove_prefix(std::string_view("unsigned-").size());
-  if (!starts_with_digit(name) || ends_with(name, "-dbg") || ends_with(name, "-dbgsym")) {
-    return std::nullopt;
-  }
-  if (ends_with(name, "-unsigned")) name.remove_suffix(std::string_view("-unsigned").size());
-  return std::string(name);
-}
-
-std::optional<std::string> rpm_kernel_release(const core::Package& p) {
-  // Red Hat family, Oracle UEK, Amazon: uname -r is "<version>-<release>.<arch>".
-  static constexpr std::array<std::string_view, 6> kRedHatStyle = {
-      "kernel", "kernel-core", "kernel-uek", "kernel-uek-core", "kernel-rt", "kernel-rt-core"};
-  // SUSE: kernel-<flavour> 5.14.21-150400.24.46.1 runs as "5.14.21-150400.24.46-<flavour>" (the
-  // last release component is a rebuild counter that uname does not show). The minimal
-  // kernel-<flavour>-base package repeats its release ("160000.2.1.160000.2.1"): the first half
-  // is the kernel's.
-  static constexpr std::array<std::string_view, 5> kSuseFlavours = {"default", "azure", "preempt",
-                                                                    "kvmsmall", "64kb"};
-  const std::string_view vr = without_epoch(p.version);
-  if (std::find(kRedHatStyle.begin(), kRedHatStyle.end(), p.name) != kRedHatStyle.end()) {
-    if (p.arch.empty()) return std::string(vr);
-    return std::string(vr) + "." + p.arch;
-  }
-  if (!starts_with(p.name, "kernel-")) return std::nullopt;
-  std::string_view flavour = std::string_view(p.name).substr(7);
-  if (ends_with(flavour, "-base")) flavour.remove_suffix(5);
-  if (std::find(kSuseFlavours.begin(), kSuseFlavours.end(), flavour) == kSuseFlavours.end()) {
-    return std::nullopt;
-  }
-  const auto dash = vr.find('-');
-  if (dash == std::string_view::npos) return std::string(vr) + "-" + std::string(flavour);
-  const std::string_view version = vr.substr(0, dash);
-  std::string_view release = vr.substr(dash + 1);
-  if (release.size() % 2 == 1) {
-    const std::size_t half = release.size() / 2;
-    if (release[half] == '.' && release.substr(0, half) == release.substr(half + 1)) {
-      release = release.substr(0, half);
-    }
-  }
-  if (const auto last_dot = release.rfind('.'); last_dot != std::string_view::npos) {
-    release = release.substr(0, last_dot);
-  }
-  return std::string(version) + "-" + std::string(release) + "-" + std::string(flavour);
-}
-
-std::optional<std::string> apk_kernel_release(const core::Package& p) {
-  // Alpine: linux-lts 6.6.14-r0 runs as "6.6.14-0-lts".
-  static constexpr std::array<std::string_view, 6> kFlavours = {"lts", "virt", "edge",
-                                                                "rpi", "rpi4", "stable"};
-  if (!starts_with(p.name, "linux-")) return std::nullopt;
-  const std::string_view flavour = std::string_view(p.name).substr(6);
-  if (std::find(kFlavours.begin(), kFlavours.end(), flavour) == kFlavours.end()) {
-    return std::nullopt;
-  }
-  std::string_view version = p.version;
-  std::string_view revision = "0";
-  const auto r = version.rfind("-r");
-  if (r != std::string_view::npos) {
-    revision = version.substr(r + 2);
-    version = version.substr(0, r);
-  }
-  return std::string(version) + "-" + std::string(revision) + "-" + std::string(flavour);
 }
 
 // a > b in the package format's own ordering; an unparsable version never wins.
@@ -159,17 +79,11 @@ std::optional<std::string> newer_kernel_than_running(const RebootInputs& in) {
 
 std::optional<std::string> kernel_release(core::PackageFormat format,
                                           const core::Package& package) {
-  switch (format) {
-    case core::PackageFormat::kDpkg:
-      return dpkg_kernel_release(package);
-    case core::PackageFormat::kRpm:
-      return rpm_kernel_release(package);
-    case core::PackageFormat::kApk:
-      return apk_kernel_release(package);
-    case core::PackageFormat::kUnknown:
-      break;
-  }
-  return std::nullopt;
+  // The naming rules live with each distribution family (Distro::kernel_package); a collector
+  // knows only the package manager, so it asks every family of that format.
+  auto kernel = distro::kernel_package_for_format(format, package);
+  if (!kernel || !kernel->image) return std::nullopt;
+  return std::move(kernel->release);
 }
 
 std::vector<std::string> installed_kernels(core::PackageFormat format,

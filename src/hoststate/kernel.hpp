@@ -18,7 +18,9 @@
 namespace fleetpatch::hoststate {
 
 /// The `uname -r` release an installed kernel image package boots as, or nullopt when
-/// `package` is not one (meta packages, headers, tools, debug symbols):
+/// `package` is not one (meta packages, headers, tools, debug symbols, modules packages). The
+/// rules are the distribution families' (distro::Distro::kernel_package, asked through
+/// distro::kernel_package_for_format as only the package format is known here):
 ///  - dpkg: linux-image-<release> and linux-image-unsigned-<release> (Debian, Ubuntu);
 ///  - RPM: kernel, kernel-core, kernel-uek(-core), kernel-rt(-core) as "<version>-<release>.<arch>"
 ///    (Red Hat family, Oracle, Amazon, Fedora); SUSE kernel-<flavour>[-base] as

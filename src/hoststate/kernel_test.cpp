@@ -6,12 +6,14 @@
 #include <filesystem>
 
 #include "hoststate/collect.hpp"
-#include "hoststate/runtime_facts.hpp"
 #include "hoststate/test_support.hpp"
+#include "match/runtime_facts.hpp"
 #include "platform/posix_env.hpp"
 
 namespace fleetpatch::hoststate {
 namespace {
+
+using match::RuntimeFacts;
 
 namespace fs = std::filesystem;
 using core::PackageFormat;
@@ -309,7 +311,11 @@ TEST(CollectKernel, VulsInventoriesAreJudgedByTheRunningKernel) {
     ASSERT_FALSE(facts.running_kernel_packages().empty());
     for (const auto* p : facts.running_kernel_packages()) {
       EXPECT_NE(p->version, added.version) << "judged the newest, not the running kernel";
-      EXPECT_EQ(kernel_release(report->package_format, *p), report->kernel.running);
+      // The running build's packages: its image (kernel_release) and its modules packages.
+      const auto kernel = facts.kernel_package(*p);
+      ASSERT_TRUE(kernel.has_value()) << p->name;
+      EXPECT_EQ(kernel->release, report->kernel.running) << p->name;
+      if (kernel->image) EXPECT_EQ(kernel_release(report->package_format, *p), kernel->release);
     }
     EXPECT_TRUE(facts.is_installed_kernel_not_running(added));
     EXPECT_FALSE(facts.is_installed_kernel_not_running(original));

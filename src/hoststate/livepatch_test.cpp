@@ -4,12 +4,14 @@
 
 #include <filesystem>
 
-#include "hoststate/runtime_facts.hpp"
 #include "hoststate/test_support.hpp"
+#include "match/runtime_facts.hpp"
 #include "platform/posix_env.hpp"
 
 namespace fleetpatch::hoststate {
 namespace {
+
+using match::RuntimeFacts;
 
 namespace fs = std::filesystem;
 using testing_support::fixture;

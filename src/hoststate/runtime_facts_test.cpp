@@ -1,6 +1,6 @@
 // The runtime collectors wired into collect_host(), on the two host fixtures, and the answers
 // RuntimeFacts gives the matcher about them.
-#include "hoststate/runtime_facts.hpp"
+#include "match/runtime_facts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +11,8 @@
 
 namespace fleetpatch::hoststate {
 namespace {
+
+using match::RuntimeFacts;
 
 using testing_support::fixture;
 using Names = std::vector<std::string>;

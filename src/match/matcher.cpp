@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,6 +21,7 @@
 #include <variant>
 
 #include "distro/distro.hpp"
+#include "match/runtime_facts.hpp"
 #include "version/apk_version.hpp"
 #include "version/deb_version.hpp"
 #include "version/rpm_version.hpp"
@@ -210,6 +212,54 @@ bool severity_allowed(const MatchOptions& options, core::Severity severity) {
              options.severities.end();
 }
 
+/// Adds one finding to a summary.
+void count(HostSummary& summary, FindingState state, core::Severity severity, bool kev) {
+  ++summary.findings;
+  ++summary.by_severity[static_cast<std::size_t>(severity)];
+  ++summary.by_state[static_cast<std::size_t>(state)];
+  if (state == FindingState::kUnfixed || state == FindingState::kWillNotFix) ++summary.unfixed;
+  if (kev) ++summary.kev;
+}
+
+/// One finding of the advisories `group` (index order = id order) with one state and fixed
+/// version: their CVEs merged, the most severe advisory leading (see matcher.hpp, "Merging").
+Template make_template(const index::Index& index, FindingState state, std::string fixed_version,
+                       std::span<const std::uint32_t> group) {
+  Template t;
+  t.state = state;
+  t.fixed_version = std::move(fixed_version);
+  bool have_lead = false;
+  std::optional<double> lead_cvss;
+  for (const std::uint32_t advisory : group) {
+    const index::AdvisoryView a = index.advisory(advisory);
+    t.advisories.emplace_back(a.id());
+    for (std::size_t c = 0; c < a.cve_count(); ++c) t.cves.emplace_back(a.cve(c));
+    const bool more_severe =
+        !have_lead || a.severity() > t.severity ||
+        (a.severity() == t.severity && a.cvss_score().value_or(-1) > lead_cvss.value_or(-1));
+    if (more_severe) {
+      have_lead = true;
+      t.severity = a.severity();
+      t.vendor_severity = a.vendor_severity();
+      lead_cvss = a.cvss_score();
+    }
+    if (state != FindingState::kUnfixed && state != FindingState::kWillNotFix &&
+        !a.published().empty() &&
+        (t.fix_available_since.empty() || a.published() < t.fix_available_since)) {
+      t.fix_available_since = a.published();
+    }
+  }
+  t.cvss_score = lead_cvss;
+  std::sort(t.cves.begin(), t.cves.end());
+  t.cves.erase(std::unique(t.cves.begin(), t.cves.end()), t.cves.end());
+  for (const auto& cve : t.cves) {
+    if (auto due = index.kev_due_date(cve); due && (!t.kev_due_date || *due < *t.kev_due_date)) {
+      t.kev_due_date = std::string(*due);
+    }
+  }
+  return t;
+}
+
 Verdict judge(const index::Index& index, const MatchOptions& options, core::PackageFormat format,
               const TupleView& tuple) {
   Verdict verdict;
@@ -269,44 +319,17 @@ Verdict judge(const index::Index& index, const MatchOptions& options, core::Pack
   std::stable_sort(hits.begin(), hits.end(), [](const AdvisoryHit& a, const AdvisoryHit& b) {
     return std::tie(a.state, a.fixed_version) < std::tie(b.state, b.fixed_version);
   });
+  std::vector<std::uint32_t> group;
   for (std::size_t i = 0; i < hits.size();) {
     std::size_t end = i;
+    group.clear();
     while (end < hits.size() && hits[end].state == hits[i].state &&
            hits[end].fixed_version == hits[i].fixed_version) {
+      group.push_back(hits[end].advisory);
       ++end;
     }
-    Template t;
-    t.state = hits[i].state;
-    t.fixed_version = hits[i].fixed_version;
-    bool have_lead = false;
-    std::optional<double> lead_cvss;
-    for (std::size_t j = i; j < end; ++j) {
-      const index::AdvisoryView a = index.advisory(hits[j].advisory);
-      t.advisories.emplace_back(a.id());
-      for (std::size_t c = 0; c < a.cve_count(); ++c) t.cves.emplace_back(a.cve(c));
-      const bool more_severe =
-          !have_lead || a.severity() > t.severity ||
-          (a.severity() == t.severity && a.cvss_score().value_or(-1) > lead_cvss.value_or(-1));
-      if (more_severe) {
-        have_lead = true;
-        t.severity = a.severity();
-        t.vendor_severity = a.vendor_severity();
-        lead_cvss = a.cvss_score();
-      }
-      if (t.state == FindingState::kFixed && !a.published().empty() &&
-          (t.fix_available_since.empty() || a.published() < t.fix_available_since)) {
-        t.fix_available_since = a.published();
-      }
-    }
-    t.cvss_score = lead_cvss;
-    std::sort(t.cves.begin(), t.cves.end());
-    t.cves.erase(std::unique(t.cves.begin(), t.cves.end()), t.cves.end());
-    for (const auto& cve : t.cves) {
-      if (auto due = index.kev_due_date(cve); due && (!t.kev_due_date || *due < *t.kev_due_date)) {
-        t.kev_due_date = std::string(*due);
-      }
-    }
-    verdict.findings.push_back(std::move(t));
+    verdict.findings.push_back(
+        make_template(index, hits[i].state, std::string(hits[i].fixed_version), group));
     i = end;
   }
   std::sort(verdict.findings.begin(), verdict.findings.end(),
@@ -314,13 +337,68 @@ Verdict judge(const index::Index& index, const MatchOptions& options, core::Pack
               return std::tie(a.advisories.front(), a.fixed_version) <
                      std::tie(b.advisories.front(), b.fixed_version);
             });
-  for (const Template& t : verdict.findings) {
-    ++verdict.counts.findings;
-    ++verdict.counts.by_severity[static_cast<std::size_t>(t.severity)];
-    if (t.state != FindingState::kFixed) ++verdict.counts.unfixed;
-    if (t.kev_due_date) ++verdict.counts.kev;
-  }
+  for (const Template& t : verdict.findings)
+    count(verdict.counts, t.state, t.severity, t.kev_due_date.has_value());
   return verdict;
+}
+
+/// For a package that is fixed on disk while a process still maps its replaced code: the
+/// advisories of the newest fix the installed version contains, which the old copy presumably
+/// lacks (matcher.hpp, "Restart pending"). nullopt when the installed version contains no fix.
+std::optional<Template> judge_restart(const index::Index& index, const MatchOptions& options,
+                                      core::PackageFormat format, const TupleView& tuple) {
+  const index::EntryRange entries = index.lookup(tuple.release, tuple.name);
+  if (entries.empty()) return std::nullopt;
+  std::string error;
+  const auto installed = AnyVersion::parse(format, tuple.version, &error);
+  if (!installed) return std::nullopt;
+  struct Fix {
+    std::uint32_t advisory;
+    std::string_view text;
+    AnyVersion version;
+  };
+  std::vector<Fix> fixes;
+  for (std::size_t i = 0; i < entries.size();) {
+    const std::uint32_t advisory_index = entries[i].advisory_index();
+    std::size_t end = i;
+    while (end < entries.size() && entries[end].advisory_index() == advisory_index) ++end;
+    const index::AdvisoryView advisory = index.advisory(advisory_index);
+    const bool wanted = advisory.kind() == core::AdvisoryKind::kSecurity &&
+                        severity_allowed(options, advisory.severity());
+    bool skip = !wanted;
+    std::optional<Fix> newest;
+    for (std::size_t j = i; j < end && !skip; ++j) {
+      const index::EntryView entry = entries[j];
+      if (!distro::module_applies(entry.module(), tuple.module)) continue;
+      std::string problem;
+      if (entry.state() == FixState::kNotAffected ||
+          evaluate(entry, *installed, format, &problem)) {
+        skip = true;  // suppressed, or still affected: then it is an open finding, not this
+        break;
+      }
+      for (std::size_t e = 0; e < entry.event_count(); ++e) {
+        const index::EventView ev = entry.event(e);
+        if (ev.type != VersionEvent::Type::kFixed) continue;
+        auto v = AnyVersion::parse(format, ev.version, &error);
+        if (!v || installed->compare(*v) < 0) continue;
+        if (!newest || v->compare(newest->version) > 0) {
+          newest.emplace(Fix{advisory_index, ev.version, std::move(*v)});
+        }
+      }
+    }
+    i = end;
+    if (!skip && newest) fixes.push_back(std::move(*newest));
+  }
+  if (fixes.empty()) return std::nullopt;
+  const Fix* top = &fixes.front();
+  for (const Fix& fix : fixes) {
+    if (fix.version.compare(top->version) > 0) top = &fix;
+  }
+  std::vector<std::uint32_t> group;
+  for (const Fix& fix : fixes) {
+    if (fix.version.compare(top->version) == 0) group.push_back(fix.advisory);
+  }
+  return make_template(index, FindingState::kFixedPendingRestart, std::string(top->text), group);
 }
 
 // ---- per host --------------------------------------------------------------------------------
@@ -330,6 +408,9 @@ struct PendingPackage {
   const core::Package* package;
   std::string_view source_name;
   const Verdict* verdict;
+  /// Taken over by the runtime rules: its findings are dropped (an installed kernel that is not
+  /// running) or rewritten (the running kernel's), see Impl::apply_runtime.
+  bool runtime = false;
 };
 
 bool pending_less(const PendingPackage& a, const PendingPackage& b) {
@@ -434,6 +515,66 @@ class LocalCache {
   std::deque<std::string> overflow_;  // stable storage for long keys
 };
 
+/// What collect() resolved about a host, for the lookups the runtime rules make.
+struct HostContext {
+  const distro::Distro* distro = nullptr;
+  core::PackageFormat format = core::PackageFormat::kUnknown;
+  bool by_source = false;
+  std::string_view release;  // into the resolved release key, alive as long as `key`
+  std::string key;
+  std::size_t release_hash = 0;
+  LocalCache* cache = nullptr;
+};
+
+/// The name and version a package is matched by (source or binary, per the family).
+std::pair<std::string_view, std::string_view> match_name_version(const HostContext& ctx,
+                                                                 const core::Package& p) {
+  if (ctx.by_source && !p.source_name.empty()) {
+    return {p.source_name, p.source_version.empty() ? std::string_view(p.version)
+                                                    : std::string_view(p.source_version)};
+  }
+  return {p.name, p.version};
+}
+
+bool finding_less(const core::Finding& a, const core::Finding& b) {
+  return std::tie(a.package, a.installed_version, a.source_package, a.advisories.front(),
+                  a.fixed_version) < std::tie(b.package, b.installed_version, b.source_package,
+                                              b.advisories.front(), b.fixed_version);
+}
+
+void fill(core::Finding& f, const core::Package& package, std::string_view source_name,
+          const Template& t) {
+  f.package = package.name;
+  f.source_package = source_name;
+  f.installed_version = package.version;
+  f.fixed_version = t.fixed_version;
+  f.state = t.state;
+  f.advisories = t.advisories;
+  f.cves = t.cves;
+  f.severity = t.severity;
+  f.vendor_severity = t.vendor_severity;
+  f.cvss_score = t.cvss_score;
+  f.fix_available_since = t.fix_available_since;
+  f.kev_due_date = t.kev_due_date;
+}
+
+/// Whether any advisory of `t` is among the (sorted) ids `open`.
+bool shares_advisory(const Template& t, const std::vector<std::string_view>& open) {
+  return std::any_of(t.advisories.begin(), t.advisories.end(), [&open](const std::string& id) {
+    return std::binary_search(open.begin(), open.end(), std::string_view(id));
+  });
+}
+
+/// The advisory ids of a verdict's findings, sorted.
+std::vector<std::string_view> open_advisories(const Verdict& verdict) {
+  std::vector<std::string_view> ids;
+  for (const Template& t : verdict.findings) {
+    for (const auto& id : t.advisories) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 /// Per-thread state: the local cache and counters merged into the Matcher's once per call.
 struct Worker {
   /// One local cache per release key, few per worker: a short list beats a map.
@@ -491,9 +632,9 @@ struct Matcher::Impl {
   /// Resolves the host and collects its packages that have findings, sorted by (name, version,
   /// source) and without duplicates. Returns false (with notes) when the host cannot be matched.
   bool collect(Worker& worker, const core::HostReport& host, core::HostFindings& out,
-               std::vector<PendingPackage>& pending) {
+               HostContext& ctx, std::vector<PendingPackage>& pending) {
     ++worker.hosts;
-    const auto release = distro::resolve_os(host.os);
+    auto release = distro::resolve_os(host.os);
     if (!release) {
       std::string what =
           host.os.name.empty() ? host.os.id + " " + host.os.version_id : host.os.name;
@@ -509,25 +650,22 @@ struct Matcher::Impl {
                           "matched");
       return false;
     }
-    const distro::Distro& distro = *release->distro;
-    const core::PackageFormat format = distro.package_format();
-    const bool by_source = distro.matches_source_names();
-    const std::size_t release_hash = std::hash<std::string_view>{}(release->key);
-    LocalCache* cache = nullptr;
+    ctx.distro = release->distro;
+    ctx.key = std::move(release->key);
+    ctx.release = ctx.key;
+    const distro::Distro& distro = *ctx.distro;
+    ctx.format = distro.package_format();
+    ctx.by_source = distro.matches_source_names();
+    ctx.release_hash = std::hash<std::string_view>{}(ctx.release);
     for (auto& [key, c] : worker.caches) {
-      if (key == release->key) cache = &c;
+      if (key == ctx.key) ctx.cache = &c;
     }
-    if (cache == nullptr) cache = &worker.caches.emplace_back(release->key, LocalCache{}).second;
+    if (ctx.cache == nullptr) ctx.cache = &worker.caches.emplace_back(ctx.key, LocalCache{}).second;
     std::size_t problems = 0;
     std::string module;
     worker.packages += host.packages.size();
     for (const core::Package& p : host.packages) {
-      std::string_view name = p.name;
-      std::string_view version = p.version;
-      if (by_source && !p.source_name.empty()) {
-        name = p.source_name;
-        if (!p.source_version.empty()) version = p.source_version;
-      }
+      const auto [name, version] = match_name_version(ctx, p);
       // Distro::module_of is "" for a package from no module; skipping the call for those
       // keeps a string assignment out of the per-package path.
       if (p.module) {
@@ -535,9 +673,9 @@ struct Matcher::Impl {
       } else {
         module.clear();
       }
-      const TupleView tuple{release->key, name, version, module,
-                            hash_tuple(release_hash, name, version, module)};
-      const Verdict& verdict = verdict_for(worker, *cache, format, tuple);
+      const TupleView tuple{ctx.release, name, version, module,
+                            hash_tuple(ctx.release_hash, name, version, module)};
+      const Verdict& verdict = verdict_for(worker, *ctx.cache, ctx.format, tuple);
       if (!verdict.problem.empty()) {
         if (problems < kMaxProblemNotes) out.notes.push_back(verdict.problem);
         ++problems;
@@ -559,44 +697,256 @@ struct Matcher::Impl {
     return true;
   }
 
+  /// The shared verdict of `package` judged at `version` (a kernel's other build, a livepatch's
+  /// effective kernel) instead of its installed one.
+  const Verdict& verdict_at(Worker& worker, const HostContext& ctx, const core::Package& package,
+                            std::string_view version) {
+    const std::string module = package.module ? ctx.distro->module_of(package) : std::string();
+    const std::string_view name = match_name_version(ctx, package).first;
+    const TupleView tuple{ctx.release, name, version, module,
+                          hash_tuple(ctx.release_hash, name, version, module)};
+    return verdict_for(worker, *ctx.cache, ctx.format, tuple);
+  }
+
+  /// The runtime rules (matcher.hpp, "Runtime rules"): marks the pending packages whose findings
+  /// they replace (`runtime`) and appends the replacing findings, and the pending-restart ones,
+  /// to `findings`. Touches only kernel packages and the packages of pending restarts. `notes`
+  /// is null when the caller discards them (summaries), which skips the work of writing them.
+  void apply_runtime(Worker& worker, const core::HostReport& host, const HostContext& ctx,
+                     const RuntimeFacts& facts, std::vector<PendingPackage>& pending,
+                     std::vector<core::Finding>& findings, std::vector<std::string>* notes) {
+    if (!host.kernel.running.empty()) {
+      apply_kernel_rules(worker, host, ctx, facts, pending, findings, notes);
+    }
+    if (!host.pending_restart.empty()) apply_restart_rule(host, ctx, facts, findings);
+  }
+
+  void apply_kernel_rules(Worker& worker, const core::HostReport& host, const HostContext& ctx,
+                          const RuntimeFacts& facts, std::vector<PendingPackage>& pending,
+                          std::vector<core::Finding>& findings, std::vector<std::string>* notes) {
+    const std::string& running = host.kernel.running;
+    std::vector<PendingPackage*> running_kernel;
+    // Releases of installed, not running kernels whose findings are left out, and how many.
+    std::vector<std::pair<std::string, std::size_t>> inactive;
+    for (PendingPackage& p : pending) {
+      auto kernel = ctx.distro->kernel_package(*p.package);
+      if (!kernel) continue;
+      if (kernel->release == running) {
+        running_kernel.push_back(&p);
+        continue;
+      }
+      if (options.report_inactive_kernels) continue;
+      p.runtime = true;
+      if (notes == nullptr) continue;
+      auto it = std::find_if(inactive.begin(), inactive.end(),
+                             [&](const auto& entry) { return entry.first == kernel->release; });
+      if (it == inactive.end()) it = inactive.insert(inactive.end(), {kernel->release, 0});
+      it->second += p.verdict->findings.size();
+    }
+    if (notes != nullptr) {
+      std::sort(inactive.begin(), inactive.end());
+      for (const auto& [release, n] : inactive) {
+        notes->push_back("kernel " + release + " is installed but not running: its " +
+                         std::to_string(n) + (n == 1 ? " finding is" : " findings are") +
+                         " not reported (kernel advisories are judged against the running "
+                         "kernel " +
+                         running + ")");
+      }
+      if (running_kernel.empty() && !inactive.empty() && facts.running_kernel_packages().empty()) {
+        notes->push_back("the running kernel " + running +
+                         " has no installed package: its advisories cannot be judged");
+      }
+    }
+    if (running_kernel.empty()) return;
+    const std::vector<const core::Livepatch*>& in_force = facts.livepatches_in_force();
+    const core::Livepatch* effective = facts.effective_kernel_patch();
+    // Another build can be installed only if the report's own list says so, or has none.
+    const bool other_builds =
+        host.kernel.installed.empty() ||
+        std::any_of(host.kernel.installed.begin(), host.kernel.installed.end(),
+                    [&](const std::string& r) { return r != running; });
+    if (in_force.empty() && !other_builds) return;  // nothing can change: the common case
+
+    for (PendingPackage* p : running_kernel) {
+      // What changes per template, worked out before any finding is built: most running
+      // kernels of a fleet have no livepatch and no other build, and then nothing is copied.
+      const std::vector<Template>& templates = p->verdict->findings;
+      const std::size_t n = templates.size();
+      std::vector<std::uint8_t> by_effective(n, 0);
+      std::vector<const core::Package*> reboot_into(n, nullptr);
+      bool changed = false;
+
+      // KernelCare: judged at the effective kernel, what it no longer has is mitigated.
+      if (effective != nullptr) {
+        const auto version =
+            ctx.distro->kernel_package_version(effective->effective_kernel, *p->package);
+        if (version) {
+          const auto open = open_advisories(verdict_at(worker, ctx, *p->package, *version));
+          for (std::size_t i = 0; i < n; ++i) {
+            if (shares_advisory(templates[i], open)) continue;
+            by_effective[i] = 1;
+            changed = true;
+          }
+        } else if (notes != nullptr) {
+          notes->push_back("livepatch " + effective->name + " reports the effective kernel " +
+                           effective->effective_kernel + ", which names no version of " +
+                           p->package->name + ": judged at its installed version");
+        }
+      }
+
+      // A fixed build installed but not booted: fixed-pending-reboot, naming that build.
+      if (other_builds && !facts.kernels_not_running().empty()) {
+        const auto [name, version] = match_name_version(ctx, *p->package);
+        std::string error;
+        const auto running_version = AnyVersion::parse(ctx.format, version, &error);
+        std::vector<std::pair<AnyVersion, const core::Package*>> newer;
+        for (const core::Package* q : facts.kernels_not_running()) {
+          const auto [q_name, q_version] = match_name_version(ctx, *q);
+          if (q_name != name || !running_version) continue;
+          auto parsed = AnyVersion::parse(ctx.format, q_version, &error);
+          if (parsed && parsed->compare(*running_version) > 0) {
+            newer.emplace_back(std::move(*parsed), q);
+          }
+        }
+        std::stable_sort(newer.begin(), newer.end(),
+                         [](const auto& a, const auto& b) { return a.first.compare(b.first) > 0; });
+        for (const auto& [parsed, q] : newer) {  // newest first
+          const auto open =
+              open_advisories(verdict_at(worker, ctx, *q, match_name_version(ctx, *q).second));
+          for (std::size_t i = 0; i < n; ++i) {
+            if (reboot_into[i] != nullptr || by_effective[i] != 0 ||
+                templates[i].state != FindingState::kFixed || shares_advisory(templates[i], open)) {
+              continue;
+            }
+            reboot_into[i] = q;
+            changed = true;
+          }
+        }
+      }
+
+      // CVEs named by livepatches in force: all covered is mitigated; some covered is listed.
+      std::vector<std::vector<core::LivepatchCover>> covers;
+      if (!in_force.empty()) {
+        covers.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          for (const core::Livepatch* lp : in_force) {
+            std::vector<std::string> cves;
+            for (const auto& cve : templates[i].cves) {
+              if (std::find(lp->cves.begin(), lp->cves.end(), cve) != lp->cves.end()) {
+                cves.push_back(cve);
+              }
+            }
+            if (cves.empty()) continue;
+            covers[i].push_back({lp->name, lp->tool, std::move(cves)});
+            changed = true;
+          }
+        }
+      }
+      if (!changed) continue;
+
+      p->runtime = true;
+      for (std::size_t i = 0; i < n; ++i) {
+        core::Finding& f = findings.emplace_back();
+        fill(f, *p->package, p->source_name, templates[i]);
+        if (reboot_into[i] != nullptr) {
+          f.state = FindingState::kFixedPendingReboot;
+          f.fixed_version = reboot_into[i]->version;
+        }
+        if (by_effective[i] != 0) {
+          f.state = FindingState::kMitigated;
+          f.mitigated_by.push_back({effective->name, effective->tool, templates[i].cves});
+        }
+        if (covers.empty() || covers[i].empty()) continue;
+        std::vector<std::string> covered;
+        for (auto& cover : covers[i]) {
+          covered.insert(covered.end(), cover.cves.begin(), cover.cves.end());
+          // The effective-kernel patch, when listed already, names every CVE of the finding.
+          const bool listed =
+              std::any_of(f.mitigated_by.begin(), f.mitigated_by.end(),
+                          [&](const auto& m) { return m.livepatch == cover.livepatch; });
+          if (!listed) f.mitigated_by.push_back(std::move(cover));
+        }
+        std::sort(covered.begin(), covered.end());
+        covered.erase(std::unique(covered.begin(), covered.end()), covered.end());
+        if (!f.cves.empty() && covered.size() == f.cves.size()) f.state = FindingState::kMitigated;
+        std::sort(f.mitigated_by.begin(), f.mitigated_by.end(),
+                  [](const auto& a, const auto& b) { return a.livepatch < b.livepatch; });
+      }
+    }
+  }
+
+  void apply_restart_rule(const core::HostReport& host, const HostContext& ctx,
+                          const RuntimeFacts& facts, std::vector<core::Finding>& findings) {
+    std::vector<std::string_view> names;
+    for (const auto& restart : host.pending_restart) {
+      for (const auto& name : restart.packages) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string module;
+    const std::size_t first = findings.size();
+    for (const core::Package& p : host.packages) {
+      if (!std::binary_search(names.begin(), names.end(), std::string_view(p.name))) continue;
+      const bool seen =
+          std::any_of(findings.begin() + static_cast<std::ptrdiff_t>(first), findings.end(),
+                      [&](const core::Finding& f) {
+                        return f.package == p.name && f.installed_version == p.version;
+                      });
+      if (seen) continue;  // the same package for two architectures
+      const auto [name, version] = match_name_version(ctx, p);
+      module = p.module ? ctx.distro->module_of(p) : std::string();
+      const TupleView tuple{ctx.release, name, version, module,
+                            hash_tuple(ctx.release_hash, name, version, module)};
+      const auto t = judge_restart(index, options, ctx.format, tuple);
+      if (!t) continue;
+      core::Finding& f = findings.emplace_back();
+      fill(f, p, p.source_name.empty() ? p.name : p.source_name, *t);
+      for (const core::PendingRestart* restart : facts.pending_restarts(p.name)) {
+        f.pending_restart.push_back({restart->pid, restart->exe, restart->unit});
+      }
+      std::sort(f.pending_restart.begin(), f.pending_restart.end(),
+                [](const auto& a, const auto& b) { return a.pid < b.pid; });
+      f.pending_restart.erase(
+          std::unique(f.pending_restart.begin(), f.pending_restart.end(),
+                      [](const auto& a, const auto& b) { return a.pid == b.pid; }),
+          f.pending_restart.end());
+    }
+  }
+
   core::HostFindings match_host(Worker& worker, const core::HostReport& host) {
     core::HostFindings out;
     out.host = host.host;
     out.os = host.os;
+    HostContext ctx;
     std::vector<PendingPackage> pending;
-    if (!collect(worker, host, out, pending)) return out;
-    // Exposure of a package: the widest of the sockets its processes listen on.
-    std::unordered_map<std::string_view, core::Exposure> exposure;
-    for (const auto& socket : host.listening) {
-      if (socket.package.empty()) continue;
-      auto& e = exposure[socket.package];
-      e = std::max(e, socket.exposure);
+    if (!collect(worker, host, out, ctx, pending)) return out;
+    const RuntimeFacts facts(host, ctx.distro);
+    std::vector<core::Finding> runtime;
+    apply_runtime(worker, host, ctx, facts, pending, runtime, &out.notes);
+    std::size_t count = runtime.size();
+    for (const PendingPackage& p : pending) {
+      if (!p.runtime) count += p.verdict->findings.size();
     }
-    std::size_t count = 0;
-    for (const PendingPackage& p : pending) count += p.verdict->findings.size();
     out.findings.reserve(count);
     for (const PendingPackage& p : pending) {
-      core::Exposure package_exposure = core::Exposure::kNone;
-      if (!exposure.empty()) {
-        if (auto it = exposure.find(p.package->name); it != exposure.end()) {
-          package_exposure = it->second;
-        }
-      }
+      if (p.runtime) continue;
       for (const Template& t : p.verdict->findings) {
-        core::Finding& f = out.findings.emplace_back();
-        f.package = p.package->name;
-        f.source_package = p.source_name;
-        f.installed_version = p.package->version;
-        f.fixed_version = t.fixed_version;
-        f.state = t.state;
-        f.advisories = t.advisories;
-        f.cves = t.cves;
-        f.severity = t.severity;
-        f.vendor_severity = t.vendor_severity;
-        f.cvss_score = t.cvss_score;
-        f.fix_available_since = t.fix_available_since;
-        f.kev_due_date = t.kev_due_date;
-        f.exposure = package_exposure;
+        fill(out.findings.emplace_back(), *p.package, p.source_name, t);
+      }
+    }
+    if (!runtime.empty()) {
+      for (auto& f : runtime) out.findings.push_back(std::move(f));
+      std::stable_sort(out.findings.begin(), out.findings.end(), finding_less);
+    }
+    // Exposure: the widest listener running the package's code. Findings of one package are
+    // adjacent, so each package is looked up once.
+    if (!host.listening.empty()) {
+      const core::Finding* previous = nullptr;
+      for (core::Finding& f : out.findings) {
+        f.exposure = previous != nullptr && previous->package == f.package
+                         ? previous->exposure
+                         : facts.exposure(f.package);
+        previous = &f;
       }
     }
     return out;
@@ -605,16 +955,25 @@ struct Matcher::Impl {
   HostSummary summarize_host(Worker& worker, const core::HostReport& host) {
     HostSummary summary;
     core::HostFindings ignored;
+    HostContext ctx;
     std::vector<PendingPackage> pending;
-    if (!collect(worker, host, ignored, pending)) return summary;
+    if (!collect(worker, host, ignored, ctx, pending)) return summary;
+    const RuntimeFacts facts(host, ctx.distro);
+    std::vector<core::Finding> runtime;
+    apply_runtime(worker, host, ctx, facts, pending, runtime, nullptr);
     for (const PendingPackage& p : pending) {
+      if (p.runtime) continue;
       const HostSummary& c = p.verdict->counts;
       summary.findings += c.findings;
       for (std::size_t s = 0; s < std::size(c.by_severity); ++s) {
         summary.by_severity[s] += c.by_severity[s];
       }
+      for (std::size_t s = 0; s < std::size(c.by_state); ++s) summary.by_state[s] += c.by_state[s];
       summary.unfixed += c.unfixed;
       summary.kev += c.kev;
+    }
+    for (const core::Finding& f : runtime) {
+      count(summary, f.state, f.severity, f.kev_due_date.has_value());
     }
     return summary;
   }

@@ -25,6 +25,35 @@
 //  - Identical (release, name, version, module) tuples are matched once per Matcher (every
 //    distinct installed version is parsed once) and the result is shared by every host having it.
 //
+// Runtime rules (issue 5: what is really running decides the state; the facts come from
+// match::RuntimeFacts, the kernel package naming from Distro::kernel_package). They are per host
+// and touch only kernel packages and the packages of pending restarts, after the shared lookup:
+//  - Kernel: when the host report names its running kernel, kernel packages (the images and
+//    their modules packages) are judged by the running build only. An installed build that is
+//    not running makes no findings of its own (a note says how many were left out;
+//    MatchOptions::report_inactive_kernels reports them as plain findings instead). A running
+//    kernel finding whose advisories are all fixed in a newer installed build of the same package
+//    is `fixed-pending-reboot`, its fixed_version that build's version (the newest such). With no
+//    running kernel (an offline image, an import without it) kernel packages are plain packages.
+//  - Livepatch: patches count when enabled and not in transition. A running kernel finding all
+//    of whose CVEs such patches name is `mitigated`; every patch naming some of its CVEs is
+//    listed in mitigated_by, so a partly covered finding keeps its state and says what is
+//    covered. A finding with no CVE ids cannot be covered by CVE lists. A patch stating an
+//    effective kernel (KernelCare) has the running kernel packages judged at that kernel's
+//    version (Distro::kernel_package_version): findings that version no longer has are
+//    `mitigated` by it; when the family cannot turn the release into a version, a note says the
+//    installed version was judged.
+//  - Restart pending: for a package named by the host's pending_restart list, the installed
+//    version is judged for fixes it contains. The version of the old copy still mapped is not in
+//    the report; fleetpatch takes it to predate the newest fix the installed version contains
+//    and reports that fix's advisories (those not affecting the installed version) as one
+//    `fixed-pending-restart` finding with fixed_version that fix and pending_restart the
+//    processes (pid, exe, unit). Older fixes are not listed; a restart pending after a later
+//    update that fixed nothing is still attributed to that newest fix.
+//  - Exposure (match_host only; summaries carry none): the widest exposure of the listening
+//    sockets whose `package` or `mapped_packages` name the finding's binary package; `none`
+//    without one. Kernel findings get it the same way (in practice `none`).
+//
 // Findings are sorted by (package, installed version, source package, first advisory, fixed
 // version); exact duplicates (the same package installed for two architectures) are reported once.
 #pragma once
@@ -51,6 +80,9 @@ struct MatchOptions {
   std::vector<core::Severity> severities;
   /// Worker threads for fleets; 0 = std::thread::hardware_concurrency().
   unsigned threads = 0;
+  /// Report the findings of installed kernel builds that are not running as plain findings (by
+  /// default they are left out and counted in a note; see "Runtime rules").
+  bool report_inactive_kernels = false;
 };
 
 /// Work counters, for benchmarks and tests of the sharing.
@@ -65,6 +97,7 @@ struct MatchStats {
 struct HostSummary {
   std::size_t findings = 0;
   std::size_t by_severity[5] = {};  // indexed by core::Severity
+  std::size_t by_state[8] = {};     // indexed by the core::FindingState value
   std::size_t unfixed = 0;          // unfixed + will-not-fix
   std::size_t kev = 0;              // findings with a KEV due date
 };

@@ -169,6 +169,36 @@ void write_finding(Writer& w, const core::Finding& f) {
   w.string_or_null(f.kev_due_date.value_or(""));
   w.key("exposure");
   w.string(to_string(f.exposure));
+  w.key("mitigated_by");
+  w.raw() << '[';
+  for (std::size_t i = 0; i < f.mitigated_by.size(); ++i) {
+    const core::LivepatchCover& m = f.mitigated_by[i];
+    if (i > 0) w.raw() << (w.pretty() ? ", " : ",");
+    w.raw() << '{';
+    w.key("livepatch", true);
+    w.string(m.livepatch);
+    w.key("tool");
+    w.string(m.tool);
+    w.key("cves");
+    w.strings(m.cves);
+    w.raw() << '}';
+  }
+  w.raw() << ']';
+  w.key("pending_restart");
+  w.raw() << '[';
+  for (std::size_t i = 0; i < f.pending_restart.size(); ++i) {
+    const core::RestartProcess& p = f.pending_restart[i];
+    if (i > 0) w.raw() << (w.pretty() ? ", " : ",");
+    w.raw() << '{';
+    w.key("pid", true);
+    w.raw() << p.pid;
+    w.key("exe");
+    w.string(p.exe);
+    w.key("unit");
+    w.string_or_null(p.unit);
+    w.raw() << '}';
+  }
+  w.raw() << ']';
   w.raw() << '}';
 }
 

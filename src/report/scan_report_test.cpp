@@ -80,10 +80,56 @@ TEST(ScanJson, FieldNamesAndValuesFollowTheContract) {
     EXPECT_EQ(u["kev_due_date"], "2023-01-01");
     EXPECT_TRUE(u["fix_available_since"].is_null());
     EXPECT_TRUE(u["vendor_severity"].is_null());
+    EXPECT_EQ(f["mitigated_by"], nlohmann::json::array());
+    EXPECT_EQ(f["pending_restart"], nlohmann::json::array());
     EXPECT_TRUE(j["hosts"][1]["release"].is_null());
     EXPECT_EQ(j["hosts"][1]["notes"][0], "unknown or unsupported operating system");
     EXPECT_TRUE(j["hosts"][1]["findings"].empty());
   }
+}
+
+// Issue 5's runtime fields: livepatches covering a finding and processes pending a restart.
+TEST(ScanJson, RuntimeFieldsFollowTheContract) {
+  core::HostFindings h;
+  h.host.id = "m-1";
+  core::Finding m;
+  m.package = "kernel-core";
+  m.installed_version = "5.14.0-70.13.1.el9_0";
+  m.fixed_version = "5.14.0-70.22.1.el9_0";
+  m.state = core::FindingState::kMitigated;
+  m.advisories = {"ALSA-2022:0825"};
+  m.cves = {"CVE-2022-0847"};
+  m.mitigated_by = {{"kpatch_5_14_0_70_1_1", "kpatch", {"CVE-2022-0847"}}, {"lp2", "klp", {}}};
+  h.findings.push_back(m);
+  core::Finding r;
+  r.package = "openssl-libs";
+  r.installed_version = "1:3.0.1-43.el9_0";
+  r.fixed_version = "1:3.0.1-43.el9_0";
+  r.state = core::FindingState::kFixedPendingRestart;
+  r.advisories = {"ALSA-2022:5003"};
+  r.pending_restart = {{812, "/usr/sbin/nginx", "nginx.service"}, {900, "/usr/bin/x", ""}};
+  h.findings.push_back(r);
+  const core::HostFindings hosts[] = {h};
+  for (bool pretty : {true, false}) {
+    SCOPED_TRACE(pretty ? "pretty" : "compact");
+    const auto j = nlohmann::json::parse(scan_json(hosts, {.pretty = pretty}));
+    const auto& findings = j["hosts"][0]["findings"];
+    EXPECT_EQ(findings[0]["state"], "mitigated");
+    EXPECT_EQ(findings[0]["mitigated_by"],
+              nlohmann::json::parse(R"([{"livepatch": "kpatch_5_14_0_70_1_1", "tool": "kpatch",
+                                         "cves": ["CVE-2022-0847"]},
+                                        {"livepatch": "lp2", "tool": "klp", "cves": []}])"));
+    EXPECT_EQ(findings[1]["state"], "fixed-pending-restart");
+    EXPECT_EQ(findings[1]["pending_restart"],
+              nlohmann::json::parse(R"([{"pid": 812, "exe": "/usr/sbin/nginx",
+                                         "unit": "nginx.service"},
+                                        {"pid": 900, "exe": "/usr/bin/x", "unit": null}])"));
+  }
+  std::ostringstream out;
+  write_scan_table(out, hosts);
+  EXPECT_NE(out.str().find("5.14.0-70.22.1.el9_0 (mitigated)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("1:3.0.1-43.el9_0 (fixed-pending-restart)"), std::string::npos)
+      << out.str();
 }
 
 TEST(ScanJson, CompactOutputIsExact) {
@@ -104,7 +150,8 @@ TEST(ScanJson, CompactOutputIsExact) {
             R"("os":{"id":"","version_id":"","name":""},"release":null,"findings":[{"package":"p",)"
             R"("source_package":"p","installed_version":"1","fixed_version":"2","state":"fixed",)"
             R"("advisories":["A-1"],"cves":["CVE-1"],"severity":"low","vendor_severity":null,)"
-            R"("cvss":null,"fix_available_since":null,"kev_due_date":null,"exposure":"none"}],)"
+            R"("cvss":null,"fix_available_since":null,"kev_due_date":null,"exposure":"none",)"
+            R"("mitigated_by":[],"pending_restart":[]}],)"
             R"("notes":[]}]})");
   EXPECT_EQ(scan_json({}, {.pretty = false}), R"({"schema":"fleetpatch.scan/1","hosts":[]})");
   EXPECT_NO_THROW((void)nlohmann::json::parse(scan_json({})));
@@ -157,7 +204,7 @@ TEST(ScanJson, PrettyLayoutOneFindingPerLine) {
       "os": {"id": "almalinux", "version_id": "9.0", "name": "AlmaLinux 9.0"},
       "release": "almalinux:9",
       "findings": [
-        {"package": "openssl-libs", "source_package": "openssl", "installed_version": "1:3.0.1-41.el9_0", "fixed_version": "1:3.0.1-43.el9_0", "state": "fixed", "advisories": ["ALSA-2022:5003"], "cves": ["CVE-2022-1292", "CVE-2022-2068"], "severity": "medium", "vendor_severity": "Moderate", "cvss": null, "fix_available_since": "2022-06-16T00:00:00Z", "kev_due_date": null, "exposure": "network"}
+        {"package": "openssl-libs", "source_package": "openssl", "installed_version": "1:3.0.1-41.el9_0", "fixed_version": "1:3.0.1-43.el9_0", "state": "fixed", "advisories": ["ALSA-2022:5003"], "cves": ["CVE-2022-1292", "CVE-2022-2068"], "severity": "medium", "vendor_severity": "Moderate", "cvss": null, "fix_available_since": "2022-06-16T00:00:00Z", "kev_due_date": null, "exposure": "network", "mitigated_by": [], "pending_restart": []}
       ],
       "notes": [
         "a note"

@@ -92,9 +92,12 @@ void write_scan_table(std::ostream& out, std::span<const core::HostFindings> hos
       rows.push_back(
           {"PACKAGE", "INSTALLED", "FIXED IN", "SEVERITY", "ADVISORIES", "CVES", "KEV DUE"});
       for (const auto& f : host.findings) {
-        std::string fixed = f.fixed_version.empty()
-                                ? "(" + std::string(core::to_string(f.state)) + ")"
-                                : f.fixed_version;
+        // The state shows whenever it is not the plain "fix exists" (pending reboot or restart,
+        // mitigated: the version alone would read as a fix still to install).
+        std::string fixed = f.fixed_version;
+        if (f.state != core::FindingState::kFixed || fixed.empty()) {
+          fixed += (fixed.empty() ? "(" : " (") + std::string(core::to_string(f.state)) + ")";
+        }
         rows.push_back({f.package, f.installed_version, std::move(fixed),
                         std::string(core::to_string(f.severity)), join_limited(f.advisories, 2),
                         join_limited(f.cves, options.max_cves), f.kev_due_date.value_or("")});

@@ -15,6 +15,11 @@ class Alpine final : public Distro {
   bool matches_source_names() const override { return true; }
   /// End of support of the main repository (lifecycle.cpp).
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
+  /// linux-<flavour> (lts, virt, edge, rpi, rpi4, stable) "V-rN" boots as "V-N-<flavour>".
+  std::optional<KernelPackage> kernel_package(const core::Package& package) const override;
+  /// "V-N-<flavour>" -> "V-rN".
+  std::optional<std::string> kernel_package_version(
+      std::string_view release, const core::Package& running_package) const override;
 };
 
 }  // namespace fleetpatch::distro

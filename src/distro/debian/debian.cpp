@@ -47,4 +47,29 @@ std::optional<std::string> Debian::release_for_osv_ecosystem(std::string_view ec
   return "debian:" + std::string(major);
 }
 
+std::optional<KernelPackage> dpkg_kernel_package(const core::Package& package) {
+  // linux-image-6.1.0-18-amd64 (Debian), linux-image-5.15.0-91-generic and
+  // linux-image-unsigned-5.15.0-91-generic (Ubuntu) boot as the release in their name; Ubuntu's
+  // linux-modules(-extra)-<release> carry the rest of that build. Meta packages
+  // (linux-image-amd64, linux-image-generic) do not start with a digit after the prefix; -dbg
+  // and -dbgsym packages carry symbols, not code.
+  std::string_view name = package.name;
+  if (name.substr(0, 6) != "linux-") return std::nullopt;
+  bool image = false;
+  for (const std::string_view prefix :
+       {"linux-image-unsigned-", "linux-image-", "linux-modules-extra-", "linux-modules-"}) {
+    if (name.substr(0, prefix.size()) == prefix) {
+      image = prefix.substr(0, 12) == "linux-image-";
+      name.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  if (name.size() == package.name.size() || name.empty() || name.front() < '0' ||
+      name.front() > '9' || name.ends_with("-dbg") || name.ends_with("-dbgsym")) {
+    return std::nullopt;
+  }
+  if (name.ends_with("-unsigned")) name.remove_suffix(std::string_view("-unsigned").size());
+  return KernelPackage{std::string(name), image};
+}
+
 }  // namespace fleetpatch::distro

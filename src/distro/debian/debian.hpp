@@ -7,6 +7,11 @@
 
 namespace fleetpatch::distro {
 
+/// The Debian kernel package naming, which Ubuntu keeps: linux-image-<release>,
+/// linux-image-unsigned-<release> (images; a trailing "-unsigned" is dropped) and
+/// linux-modules(-extra)-<release>; not meta, -dbg or -dbgsym packages.
+std::optional<KernelPackage> dpkg_kernel_package(const core::Package& package);
+
 class Debian final : public Distro {
  public:
   std::string_view family() const override { return "debian"; }
@@ -15,6 +20,11 @@ class Debian final : public Distro {
   std::optional<std::string> release_for_osv_ecosystem(std::string_view ecosystem) const override;
   bool matches_source_names() const override { return true; }
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
+  /// dpkg_kernel_package. Releases name the ABI, not the package version, so the default
+  /// kernel_package_version (nullopt) stands.
+  std::optional<KernelPackage> kernel_package(const core::Package& package) const override {
+    return dpkg_kernel_package(package);
+  }
 };
 
 /// Release key ("debian:12") for a codename ("bookworm") as the security tracker and the DSA/DLA

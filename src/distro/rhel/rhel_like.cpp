@@ -178,4 +178,56 @@ std::string RhelLike::module_of(const core::Package& package) const {
   return second == std::string::npos ? label : label.substr(0, second);
 }
 
+namespace {
+
+// Packages installed once per kernel build ("installonly" in dnf), Red Hat's naming, shared by
+// Oracle's UEK and the real-time kernel. The images are what boots; the modules packages carry
+// the rest of the same build and run as part of it.
+constexpr std::string_view kKernelImages[] = {"kernel",          "kernel-core", "kernel-uek",
+                                              "kernel-uek-core", "kernel-rt",   "kernel-rt-core"};
+constexpr std::string_view kKernelModules[] = {
+    "kernel-modules",         "kernel-modules-core",      "kernel-modules-extra",
+    "kernel-uek-modules",     "kernel-uek-modules-extra", "kernel-rt-modules",
+    "kernel-rt-modules-core", "kernel-rt-modules-extra"};
+
+std::string_view without_epoch(std::string_view evr) {
+  const auto colon = evr.find(':');
+  return colon == std::string_view::npos ? evr : evr.substr(colon + 1);
+}
+
+}  // namespace
+
+std::optional<KernelPackage> RhelLike::kernel_package(const core::Package& package) const {
+  const std::string_view name = package.name;
+  if (name.substr(0, 6) != "kernel") return std::nullopt;
+  const auto in = [name](const auto& names) {
+    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+  };
+  const bool image = in(kKernelImages);
+  if (!image && !in(kKernelModules)) return std::nullopt;
+  // uname -r is "<version>-<release>.<arch>": the package's V-R without epoch, then its arch.
+  std::string release(without_epoch(package.version));
+  if (!package.arch.empty()) release += "." + package.arch;
+  return KernelPackage{std::move(release), image};
+}
+
+std::optional<std::string> RhelLike::kernel_package_version(
+    std::string_view release, const core::Package& running_package) const {
+  // "3.10.0-1160.36.2.el7" or "3.10.0-1160.36.2.el7.x86_64": V-R, the arch optional.
+  if (!running_package.arch.empty()) {
+    const std::string suffix = "." + running_package.arch;
+    if (release.size() > suffix.size() && release.ends_with(suffix)) {
+      release.remove_suffix(suffix.size());
+    }
+  }
+  if (release.find('-') == std::string_view::npos) return std::nullopt;
+  std::string version;
+  if (const auto colon = std::string_view(running_package.version).find(':');
+      colon != std::string_view::npos) {
+    version = running_package.version.substr(0, colon + 1);  // the build keeps its epoch
+  }
+  version += release;
+  return version;
+}
+
 }  // namespace fleetpatch::distro

@@ -55,6 +55,12 @@ class RhelLike : public Distro {
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override {
     return find_lifecycle(spec_.lifecycle, release_key);
   }
+  /// kernel, kernel-core, kernel-uek(-core), kernel-rt(-core) boot as "<version>-<release>.
+  /// <arch>"; kernel(-uek|-rt)-modules(-core|-extra) belong to the same build.
+  std::optional<KernelPackage> kernel_package(const core::Package& package) const override;
+  /// "V-R" or "V-R.<arch>" -> "[E:]V-R" (the running package's epoch, if any).
+  std::optional<std::string> kernel_package_version(
+      std::string_view release, const core::Package& running_package) const override;
 
  private:
   RhelLikeSpec spec_;

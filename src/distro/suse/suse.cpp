@@ -1,5 +1,6 @@
 #include "distro/suse/suse.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace fleetpatch::distro {
@@ -116,6 +117,50 @@ void Suse::refine_advisory(core::Advisory& advisory) const {
   } else if (type == "FU-") {
     advisory.kind = core::AdvisoryKind::kEnhancement;
   }
+}
+
+std::optional<KernelPackage> Suse::kernel_package(const core::Package& package) const {
+  // kernel-<flavour> 5.14.21-150400.24.46.1 runs as "5.14.21-150400.24.46-<flavour>": the last
+  // release component is a rebuild counter that uname does not show. The minimal
+  // kernel-<flavour>-base repeats its release ("160000.2.1.160000.2.1"): the first half is the
+  // kernel's. kernel-<flavour>-extra and -optional hold more modules of the same build.
+  static constexpr std::string_view kFlavours[] = {"default", "azure", "preempt", "kvmsmall",
+                                                   "64kb"};
+  std::string_view flavour = package.name;
+  if (flavour.substr(0, 7) != "kernel-") return std::nullopt;
+  flavour.remove_prefix(7);
+  bool image = true;
+  if (flavour.ends_with("-base")) {
+    flavour.remove_suffix(5);
+  } else if (flavour.ends_with("-extra")) {
+    flavour.remove_suffix(6);
+    image = false;
+  } else if (flavour.ends_with("-optional")) {
+    flavour.remove_suffix(9);
+    image = false;
+  }
+  if (std::find(std::begin(kFlavours), std::end(kFlavours), flavour) == std::end(kFlavours)) {
+    return std::nullopt;
+  }
+  std::string_view vr = package.version;
+  if (const auto colon = vr.find(':'); colon != std::string_view::npos) vr.remove_prefix(colon + 1);
+  const auto dash = vr.find('-');
+  if (dash == std::string_view::npos) {
+    return KernelPackage{std::string(vr) + "-" + std::string(flavour), image};
+  }
+  const std::string_view version = vr.substr(0, dash);
+  std::string_view release = vr.substr(dash + 1);
+  if (release.size() % 2 == 1) {
+    const std::size_t half = release.size() / 2;
+    if (release[half] == '.' && release.substr(0, half) == release.substr(half + 1)) {
+      release = release.substr(0, half);
+    }
+  }
+  if (const auto last_dot = release.rfind('.'); last_dot != std::string_view::npos) {
+    release = release.substr(0, last_dot);
+  }
+  return KernelPackage{
+      std::string(version) + "-" + std::string(release) + "-" + std::string(flavour), image};
 }
 
 }  // namespace fleetpatch::distro

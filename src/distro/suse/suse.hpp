@@ -31,6 +31,11 @@ class Suse final : public Distro {
   void refine_advisory(core::Advisory& advisory) const override;
   /// SLES general support (LTSS as the paid extension) and Leap end of life (lifecycle.cpp).
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
+  /// kernel-<flavour> and kernel-<flavour>-base (default, azure, preempt, kvmsmall, 64kb) boot as
+  /// "<version>-<release without its rebuild counter>-<flavour>"; kernel-<flavour>-extra and
+  /// -optional belong to the same build. Package versions cannot be rebuilt from a release (the
+  /// counter is gone), so kernel_package_version stays nullopt.
+  std::optional<KernelPackage> kernel_package(const core::Package& package) const override;
 
  private:
   Product product_;

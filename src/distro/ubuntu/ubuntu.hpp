@@ -24,6 +24,7 @@
 //    host's own livepatch state (core::HostReport kernel.livepatch), not from package versions.
 #pragma once
 
+#include "distro/debian/debian.hpp"
 #include "distro/distro.hpp"
 
 namespace fleetpatch::distro {
@@ -39,6 +40,10 @@ class Ubuntu final : public Distro {
   void refine_advisory(core::Advisory& advisory) const override;
   /// Standard support end; ESM as the paid extension (lifecycle.cpp).
   std::optional<Lifecycle> lifecycle(std::string_view release_key) const override;
+  /// Debian's naming (dpkg_kernel_package), with linux-modules(-extra)-<release>.
+  std::optional<KernelPackage> kernel_package(const core::Package& package) const override {
+    return dpkg_kernel_package(package);
+  }
 };
 
 }  // namespace fleetpatch::distro
