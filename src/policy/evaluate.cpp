@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <unordered_map>
+
+#include "policy/string_hash.hpp"
 
 namespace fleetpatch::policy {
 namespace {
@@ -12,7 +15,49 @@ constexpr std::chrono::seconds kDay{86400};
 
 std::string date_of(core::TimePoint t) { return core::format_rfc3339(t).substr(0, 10); }
 
+/// core::parse_rfc3339 for the two forms findings carry ("YYYY-MM-DDTHH:MM:SSZ" and
+/// "YYYY-MM-DD") without building an error on the way; anything else goes to the full parser.
+std::optional<core::TimePoint> parse_time(std::string_view text) {
+  const auto digits = [&text](std::size_t at, std::size_t n, int& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const bool date = text.size() >= 10 && text[4] == '-' && text[7] == '-' && digits(0, 4, y) &&
+                    digits(5, 2, mo) && digits(8, 2, d);
+  if (date && (text.size() == 10 ||
+               (text.size() == 20 && text[10] == 'T' && text[13] == ':' && text[16] == ':' &&
+                text[19] == 'Z' && digits(11, 2, h) && digits(14, 2, mi) && digits(17, 2, s) &&
+                h < 24 && mi < 60 && s < 60))) {
+    const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                          std::chrono::month{static_cast<unsigned>(mo)},
+                                          std::chrono::day{static_cast<unsigned>(d)}};
+    if (ymd.ok()) {
+      return core::TimePoint{std::chrono::sys_days{ymd}} + std::chrono::hours{h} +
+             std::chrono::minutes{mi} + std::chrono::seconds{s};
+    }
+  }
+  if (text.empty()) return std::nullopt;
+  auto t = core::parse_rfc3339(text);
+  return t.ok() ? std::optional(*t) : std::nullopt;
+}
+
+using RecordMap =
+    std::unordered_map<std::string, std::vector<std::size_t>, StringHash, std::equal_to<>>;
+
 }  // namespace
+
+/// Exception records indexed by their most selective selector, so a finding is checked against
+/// the few records that can select it, not all of them.
+struct Evaluator::RecordIndex {
+  RecordMap by_cve;
+  RecordMap by_package;
+  std::vector<std::size_t> others;  // host/tag-only records: checked for every finding
+};
 
 std::string_view to_string(Status status) {
   switch (status) {
@@ -44,25 +89,66 @@ bool tier_matches(const TierMatch& match, const core::HostIdentity& host,
 
 Evaluator::Evaluator(const Policy& policy, const ExceptionSet* exceptions, const EpssScores* epss,
                      const core::Clock& clock)
-    : policy_(policy), exceptions_(exceptions), epss_(epss), now_(clock.now()) {}
+    : policy_(policy),
+      exceptions_(exceptions),
+      epss_(epss),
+      now_(clock.now()),
+      records_(std::make_unique<RecordIndex>()) {
+  if (exceptions_ == nullptr) return;
+  for (std::size_t i = 0; i < exceptions_->records.size(); ++i) {
+    const ExceptionRecord& r = exceptions_->records[i];
+    if (!r.cve.empty()) {
+      records_->by_cve[r.cve].push_back(i);
+    } else if (!r.package.empty()) {
+      records_->by_package[r.package].push_back(i);
+    } else {
+      records_->others.push_back(i);
+    }
+  }
+}
+
+Evaluator::~Evaluator() = default;
+
+void Evaluator::candidate_records(const core::Finding& finding,
+                                  std::vector<std::size_t>& out) const {
+  out = records_->others;
+  const auto add = [&out](const RecordMap& map, std::string_view key) {
+    if (key.empty()) return;
+    if (const auto it = map.find(key); it != map.end()) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+  };
+  if (!records_->by_cve.empty()) {
+    for (const auto& cve : finding.cves) add(records_->by_cve, cve);
+  }
+  if (!records_->by_package.empty()) {
+    add(records_->by_package, finding.package);
+    if (finding.source_package != finding.package)
+      add(records_->by_package, finding.source_package);
+  }
+  // File order decides which record applies when several do.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
 
 Deadline Evaluator::deadline(const core::HostIdentity& host, const core::Finding& finding,
-                             std::optional<core::TimePoint> first_seen) const {
+                             std::optional<core::TimePoint> first_seen, Detail detail) const {
+  const bool text = detail == Detail::kFull;
   Deadline d;
   d.basis = policy_.clock_start;
-  std::string basis_note;
+  bool no_fix_date = false;
   if (policy_.clock_start == ClockStart::kFixAvailable) {
-    if (auto t = core::parse_rfc3339(finding.fix_available_since); t.ok()) {
-      d.clock_start = *t;
-    } else {
+    d.clock_start = parse_time(finding.fix_available_since);
+    if (!d.clock_start) {
       d.basis = ClockStart::kFirstSeen;
-      basis_note = " (no fix-available date)";
+      no_fix_date = true;
     }
   }
   if (!d.clock_start) d.clock_start = first_seen ? *first_seen : now_;
 
   const auto sev = static_cast<std::size_t>(finding.severity);
   std::optional<int> days = policy_.days[sev];
+  const Tier* shortening = nullptr;
   for (const Tier& tier : policy_.tiers) {
     if (!tier_matches(tier.match, host, finding)) continue;
     std::optional<int> candidate = tier.days[sev];
@@ -71,65 +157,75 @@ Deadline Evaluator::deadline(const core::HostIdentity& host, const core::Finding
     }
     if (candidate && (!days || *candidate < *days)) {
       days = candidate;
-      d.tier = tier.match.to_string();
+      shortening = &tier;
     }
   }
-
-  const std::string severity(core::to_string(finding.severity));
-  std::string base_reason;
   if (days) {
     d.days = days;
     d.deadline = *d.clock_start + *days * kDay;
+  }
+
+  std::optional<core::TimePoint> kev;
+  if (finding.kev_due_date && policy_.kev != KevRule::kIgnore) {
+    kev = parse_time(*finding.kev_due_date);
+    if (kev && (policy_.kev == KevRule::kDueDate || !d.deadline || *kev < *d.deadline)) {
+      d.deadline = *kev;
+      d.kev_applied = true;
+    }
+  }
+  if (!text) return d;
+
+  if (shortening != nullptr) d.tier = shortening->match.to_string();
+  const std::string severity(core::to_string(finding.severity));
+  std::string base_reason;
+  if (days) {
     base_reason = severity + " within " + std::to_string(*days) + " days of " +
-                  std::string(to_string(d.basis)) + basis_note;
+                  std::string(to_string(d.basis)) + (no_fix_date ? " (no fix-available date)" : "");
     if (!d.tier.empty()) base_reason += " (tier " + d.tier + ")";
   } else {
     base_reason = "no deadline for " + severity;
   }
-  d.reason = policy_.name + ": " + base_reason;
-
-  if (finding.kev_due_date && policy_.kev != KevRule::kIgnore) {
-    if (auto kev = core::parse_rfc3339(*finding.kev_due_date); kev.ok()) {
-      const std::string kev_text = "KEV due date " + date_of(*kev);
-      if (policy_.kev == KevRule::kDueDate) {
-        d.deadline = *kev;
-        d.kev_applied = true;
-        d.reason = policy_.name + ": " + kev_text;
-      } else if (!d.deadline || *kev < *d.deadline) {
-        d.deadline = *kev;
-        d.kev_applied = true;
-        d.reason = policy_.name + ": " + kev_text + " (earlier than " + base_reason + ")";
-      }
-    }
+  if (!d.kev_applied) {
+    d.reason = policy_.name + ": " + base_reason;
+  } else if (policy_.kev == KevRule::kDueDate) {
+    d.reason = policy_.name + ": KEV due date " + date_of(*kev);
+  } else {
+    d.reason =
+        policy_.name + ": KEV due date " + date_of(*kev) + " (earlier than " + base_reason + ")";
   }
   return d;
 }
 
-std::pair<double, std::string> Evaluator::tier_risk(const core::HostIdentity& host,
+std::pair<double, const Tier*> Evaluator::tier_risk(const core::HostIdentity& host,
                                                     const core::Finding& finding) const {
-  std::pair<double, std::string> best{1.0, ""};
+  std::pair<double, const Tier*> best{1.0, nullptr};
   for (const Tier& tier : policy_.tiers) {
     if (tier.risk_factor > best.first && tier_matches(tier.match, host, finding)) {
-      best = {tier.risk_factor, tier.match.to_string()};
+      best = {tier.risk_factor, &tier};
     }
   }
   return best;
 }
 
 FindingEvaluation Evaluator::evaluate(const core::HostIdentity& host, const core::Finding& finding,
-                                      std::optional<core::TimePoint> first_seen) const {
+                                      std::optional<core::TimePoint> first_seen,
+                                      Detail detail) const {
+  const bool text = detail == Detail::kFull;
   FindingEvaluation e;
   e.first_seen = first_seen;
-  e.deadline = deadline(host, finding, first_seen);
-  const auto [tier_factor, tier_source] = tier_risk(host, finding);
-  e.risk = risk_score(finding, epss_, tier_factor, tier_source);
+  e.deadline = deadline(host, finding, first_seen, detail);
+  const auto [tier_factor, tier] = tier_risk(host, finding);
+  e.risk = risk_score(finding, epss_, tier_factor,
+                      tier != nullptr && text ? tier->match.to_string() : std::string(), text);
 
   // Records: an active mitigation wins over an active exception (the risk is reduced, not just
   // accepted); expired ones are remembered so the report can say they stopped counting.
   std::optional<std::size_t> mitigation;
   std::optional<std::size_t> exception;
-  if (exceptions_ != nullptr) {
-    for (std::size_t i = 0; i < exceptions_->records.size(); ++i) {
+  if (exceptions_ != nullptr && !exceptions_->records.empty()) {
+    thread_local std::vector<std::size_t> candidates;
+    candidate_records(finding, candidates);
+    for (const std::size_t i : candidates) {
       const ExceptionRecord& rec = exceptions_->records[i];
       if (!rec.selects(host, finding)) continue;
       if (rec.active_at(now_)) {
@@ -140,11 +236,13 @@ FindingEvaluation Evaluator::evaluate(const core::HostIdentity& host, const core
       }
     }
   }
-  for (const std::size_t i : e.expired_exceptions) {
-    const ExceptionRecord& rec = exceptions_->records[i];
-    if (!e.note.empty()) e.note += "; ";
-    e.note += std::string(to_string(rec.kind)) + " " + rec.id + " expired " +
-              core::format_rfc3339(*rec.expires) + " and no longer counts";
+  if (text) {
+    for (const std::size_t i : e.expired_exceptions) {
+      const ExceptionRecord& rec = exceptions_->records[i];
+      if (!e.note.empty()) e.note += "; ";
+      e.note += std::string(to_string(rec.kind)) + " " + rec.id + " expired " +
+                core::format_rfc3339(*rec.expires) + " and no longer counts";
+    }
   }
 
   if (finding.state == core::FindingState::kMitigated) {
@@ -168,14 +266,16 @@ FindingEvaluation Evaluator::evaluate(const core::HostIdentity& host, const core
 FindingEvaluation Evaluator::evaluate_fixed(const core::HostIdentity& host,
                                             const core::Finding& finding,
                                             std::optional<core::TimePoint> first_seen,
-                                            core::TimePoint fixed_at) const {
+                                            core::TimePoint fixed_at, Detail detail) const {
+  const bool text = detail == Detail::kFull;
   FindingEvaluation e;
   e.status = Status::kFixed;
   e.first_seen = first_seen;
   e.fixed_at = fixed_at;
-  e.deadline = deadline(host, finding, first_seen);
-  const auto [tier_factor, tier_source] = tier_risk(host, finding);
-  e.risk = risk_score(finding, epss_, tier_factor, tier_source);
+  e.deadline = deadline(host, finding, first_seen, detail);
+  const auto [tier_factor, tier] = tier_risk(host, finding);
+  e.risk = risk_score(finding, epss_, tier_factor,
+                      tier != nullptr && text ? tier->match.to_string() : std::string(), text);
   if (e.deadline.clock_start) {
     const auto seconds = (fixed_at - *e.deadline.clock_start).count();
     // Fixed before the clock started (a first-seen clock, or a backported fix): zero days.

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,12 +73,20 @@ struct FindingEvaluation {
   RiskBreakdown risk;
 };
 
+/// How much of an evaluation to build. kStatus leaves out every text (deadline reason, note,
+/// risk sources) and is several times cheaper: fleet summaries evaluate millions of findings and
+/// show the texts of a few.
+enum class Detail : std::uint8_t { kFull, kStatus };
+
 /// Evaluates findings. Holds references: the policy, exceptions, EPSS scores and clock must
 /// outlive it. Const members are thread-safe.
 class Evaluator {
  public:
   Evaluator(const Policy& policy, const ExceptionSet* exceptions, const EpssScores* epss,
             const core::Clock& clock);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
 
   const Policy& policy() const { return policy_; }
   core::TimePoint now() const { return now_; }
@@ -86,26 +95,33 @@ class Evaluator {
 
   /// Deadline of `finding` on `host`, given when it was first seen (nullopt = unknown).
   Deadline deadline(const core::HostIdentity& host, const core::Finding& finding,
-                    std::optional<core::TimePoint> first_seen) const;
+                    std::optional<core::TimePoint> first_seen, Detail detail = Detail::kFull) const;
 
-  /// Full evaluation of a finding present in the host's current inventory.
+  /// Evaluation of a finding present in the host's current inventory.
   FindingEvaluation evaluate(const core::HostIdentity& host, const core::Finding& finding,
-                             std::optional<core::TimePoint> first_seen) const;
+                             std::optional<core::TimePoint> first_seen,
+                             Detail detail = Detail::kFull) const;
 
   /// Evaluation of a finding that history shows fixed at `fixed_at` (status kFixed).
   FindingEvaluation evaluate_fixed(const core::HostIdentity& host, const core::Finding& finding,
                                    std::optional<core::TimePoint> first_seen,
-                                   core::TimePoint fixed_at) const;
+                                   core::TimePoint fixed_at, Detail detail = Detail::kFull) const;
 
-  /// The risk tier factor for a finding: the largest risk_factor of the matching tiers.
-  std::pair<double, std::string> tier_risk(const core::HostIdentity& host,
+  /// The risk tier factor for a finding: the largest risk_factor of the matching tiers, and
+  /// that tier (nullptr when none raises it above 1).
+  std::pair<double, const Tier*> tier_risk(const core::HostIdentity& host,
                                            const core::Finding& finding) const;
 
  private:
+  /// Indices of the exception records that may select `finding`, ascending.
+  void candidate_records(const core::Finding& finding, std::vector<std::size_t>& out) const;
+
   const Policy& policy_;
   const ExceptionSet* exceptions_;
   const EpssScores* epss_;
   core::TimePoint now_;
+  struct RecordIndex;
+  std::unique_ptr<RecordIndex> records_;  // exception records by CVE and package
 };
 
 /// True when `tier` applies to `finding` on `host`.

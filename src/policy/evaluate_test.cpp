@@ -370,6 +370,32 @@ TEST(Risk, FormulaFactors) {
   }
 }
 
+TEST(EpssScores, AddFindOverwriteAndGrow) {
+  EpssScores epss;
+  EXPECT_EQ(epss.find("CVE-2024-0001"), nullptr);
+  for (int i = 0; i < 5000; ++i) {
+    epss.add("CVE-2024-" + std::to_string(1000 + i), {i / 5000.0, 0.5});
+  }
+  epss.add("CVE-2024-1000", {0.75, 0.9});  // overwrites
+  epss.add("GHSA-xxxx-yyyy", {0.5, 0.5});  // not a CVE: ignored
+  EXPECT_EQ(epss.size(), 5000u);
+  ASSERT_NE(epss.find("CVE-2024-1000"), nullptr);
+  EXPECT_DOUBLE_EQ(epss.find("CVE-2024-1000")->epss, 0.75);
+  ASSERT_NE(epss.find("CVE-2024-5999"), nullptr);
+  EXPECT_DOUBLE_EQ(epss.find("CVE-2024-5999")->epss, 4999 / 5000.0);
+  EXPECT_EQ(epss.find("CVE-2024-6000"), nullptr);
+  EXPECT_EQ(epss.find("CVE-2023-1000"), nullptr);  // another year
+  EXPECT_EQ(epss.find("GHSA-xxxx-yyyy"), nullptr);
+  EXPECT_EQ(EpssScores::cve_key("CVE-2014-0160"), EpssScores::cve_key("CVE-2014-0160"));
+  EXPECT_NE(EpssScores::cve_key("CVE-2014-0160"), EpssScores::cve_key("CVE-2014-0161"));
+  EXPECT_EQ(EpssScores::cve_key("CVE-14-0160"), 0u);
+  EXPECT_EQ(EpssScores::cve_key("CVE-2014-016x"), 0u);
+  const std::vector<std::string> cves = {"CVE-2024-1001", "CVE-2024-1000", "CVE-9999-1"};
+  const auto best = epss.highest(cves);  // views into `cves`
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->first, "CVE-2024-1000");
+}
+
 TEST(Risk, ExplainShowsEveryFactor) {
   EpssScores epss;
   epss.add("CVE-2026-0001", {0.25, 0.9});

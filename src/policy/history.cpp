@@ -1,32 +1,45 @@
 #include "policy/history.hpp"
 
 #include <algorithm>
-#include <numeric>
-#include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <tuple>
+
+#include "policy/string_hash.hpp"
 
 namespace fleetpatch::policy {
 namespace {
 
-/// (package, advisory) as one string key; '\x1f' cannot appear in either.
-std::string pair_key(const core::Finding& f, const std::string& advisory) {
-  std::string k;
-  k.reserve(f.package.size() + advisory.size() + 1);
-  k += f.package;
-  k += '\x1f';
-  k += advisory;
-  return k;
+/// (package, advisory) of one finding in one snapshot. Views into the snapshots' findings, so
+/// tracking a host allocates only these vectors (a fleet report tracks 100,000 hosts); ordered by
+/// a hash of the two first, so sorting and searching rarely compare the strings themselves.
+struct Pair {
+  std::uint64_t hash = 0;
+  std::string_view package;
+  std::string_view advisory;
+  core::TimePoint seen{};
+  Pair() = default;
+  Pair(std::string_view p, std::string_view a, core::TimePoint t)
+      : hash(std::hash<std::string_view>{}(p)*0x9e3779b97f4a7c15ULL ^
+             std::hash<std::string_view>{}(a)),
+        package(p),
+        advisory(a),
+        seen(t) {}
+  bool operator<(const Pair& o) const {
+    if (hash != o.hash) return hash < o.hash;
+    return std::tie(package, advisory) < std::tie(o.package, o.advisory);
+  }
+};
+
+bool same_key(const Pair& a, const Pair& b) {
+  return a.hash == b.hash && a.package == b.package && a.advisory == b.advisory;
 }
 
-/// A finding's identity across snapshots: its package and sorted advisories.
-std::string finding_key(const core::Finding& f) {
-  std::string k = f.package;
-  for (const auto& a : f.advisories) {
-    k += '\x1f';
-    k += a;
-  }
-  return k;
+/// The pair in sorted `pairs`, or nullptr.
+const Pair* find(const std::vector<Pair>& pairs, const Pair& probe) {
+  const auto it = std::lower_bound(pairs.begin(), pairs.end(), probe);
+  return it != pairs.end() && same_key(*it, probe) ? &*it : nullptr;
 }
 
 }  // namespace
@@ -43,49 +56,63 @@ HostHistory track_history(std::span<const Snapshot> snapshots) {
   });
   const Snapshot& current = snapshots[order.back()];
 
-  // Earliest time each (package, advisory) pair was seen.
-  std::unordered_map<std::string, core::TimePoint> first_seen;
+  // Earliest time each (package, advisory) pair was seen: oldest snapshots first, then a stable
+  // sort keeps the earliest first within each pair.
+  std::vector<Pair> first_seen;
   for (const std::size_t i : order) {
     for (const auto& f : snapshots[i].findings->findings) {
-      for (const auto& a : f.advisories)
-        first_seen.try_emplace(pair_key(f, a), snapshots[i].collected_at);
+      for (const auto& a : f.advisories) {
+        first_seen.emplace_back(f.package, a, snapshots[i].collected_at);
+      }
     }
   }
+  std::stable_sort(first_seen.begin(), first_seen.end());
+  first_seen.erase(std::unique(first_seen.begin(), first_seen.end(), same_key), first_seen.end());
 
-  std::unordered_set<std::string> present;
+  std::vector<Pair> present;
   out.first_seen.reserve(current.findings->findings.size());
   for (const auto& f : current.findings->findings) {
     core::TimePoint seen = current.collected_at;
     for (const auto& a : f.advisories) {
-      std::string k = pair_key(f, a);
-      if (const auto it = first_seen.find(k); it != first_seen.end())
-        seen = std::min(seen, it->second);
-      present.insert(std::move(k));
+      const Pair probe(f.package, a, {});
+      if (const Pair* p = find(first_seen, probe)) seen = std::min(seen, p->seen);
+      present.push_back(probe);
     }
     out.first_seen.push_back(seen);
   }
+  if (order.size() == 1) return out;
+  std::sort(present.begin(), present.end());
 
   // Walk the earlier snapshots newest first: the first time a gone finding shows up is the last
   // snapshot that had it, and the snapshot after that one is when it was fixed.
-  std::unordered_set<std::string> reported;
+  std::vector<Pair> reported;  // sorted (package, first advisory) of findings reported
   for (std::size_t pos = order.size() - 1; pos-- > 0;) {
     const Snapshot& snap = snapshots[order[pos]];
     const core::TimePoint fixed_at = snapshots[order[pos + 1]].collected_at;
     for (const auto& f : snap.findings->findings) {
-      bool still_there = f.advisories.empty();  // nothing to track it by
+      if (f.advisories.empty()) continue;  // nothing to track it by
+      bool still_there = false;
       core::TimePoint seen = snap.collected_at;
       for (const auto& a : f.advisories) {
-        const std::string k = pair_key(f, a);
-        if (present.count(k) != 0) still_there = true;
-        if (const auto it = first_seen.find(k); it != first_seen.end())
-          seen = std::min(seen, it->second);
+        const Pair probe(f.package, a, {});
+        if (find(present, probe) != nullptr) {
+          still_there = true;
+          break;
+        }
+        if (const Pair* p = find(first_seen, probe)) seen = std::min(seen, p->seen);
       }
       if (still_there) continue;
-      if (!reported.insert(finding_key(f)).second) continue;
+      const Pair key(f.package, f.advisories.front(), {});
+      const auto at = std::lower_bound(reported.begin(), reported.end(), key);
+      if (at != reported.end() && same_key(*at, key)) continue;
+      reported.insert(at, key);
       out.fixed.push_back({f, seen, fixed_at});
     }
   }
-  std::reverse(out.fixed.begin(), out.fixed.end());
+  // Oldest fixes first, each snapshot's in its own (matcher) order.
+  std::stable_sort(
+      out.fixed.begin(), out.fixed.end(),
+      [](const FixedFinding& a, const FixedFinding& b) { return a.fixed_at < b.fixed_at; });
   return out;
 }
 

@@ -12,10 +12,10 @@
 //   tier      the largest risk_factor of the policy tiers matching it (1.0 when none)
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/finding.hpp"
@@ -28,7 +28,9 @@ struct EpssScore {
   double percentile = 0;  // [0, 1]
 };
 
-/// EPSS scores by CVE id. Built once, then read-only (safe to share between threads).
+/// EPSS scores by CVE id. Built once, then read-only (safe to share between threads). Keyed by
+/// the CVE's numbers ("CVE-2024-6387" -> 2024, 6387), so lookups allocate nothing: a fleet report
+/// looks up every CVE of every finding.
 class EpssScores {
  public:
   EpssScores() = default;
@@ -38,12 +40,21 @@ class EpssScores {
   /// The highest EPSS among `cves` with its CVE, or nullopt when none is known.
   std::optional<std::pair<std::string_view, EpssScore>> highest(
       const std::vector<std::string>& cves) const;
-  std::size_t size() const { return scores_.size(); }
+  std::size_t size() const { return size_; }
+  /// "CVE-YYYY-N..." as one number (year x 10^10 + sequence), or 0 when it is not a CVE id.
+  static std::uint64_t cve_key(std::string_view cve);
   std::string model_version;  // "v2023.03.01" when the CSV says so
   std::string score_date;     // RFC 3339 date of the scores when the CSV says so
 
  private:
-  std::unordered_map<std::string, EpssScore> scores_;
+  // Open addressing with linear probing over cve_key values (0 = empty): one cache line per
+  // lookup, where a node-based map costs a pointer chase. Load factor <= 1/2.
+  struct Slot {
+    std::uint64_t key = 0;
+    EpssScore score;
+  };
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
 };
 
 /// Every factor of one finding's score, so that `--explain` and reports can show it.
@@ -76,7 +87,8 @@ inline constexpr double kRiskNormaliser = 60.0;
 double severity_base(core::Severity severity);
 
 /// The score of `finding` given the tier factor already chosen by the caller (see evaluate.hpp).
+/// With `with_text` false the *_source and epss_cve texts are left empty (fleet summaries).
 RiskBreakdown risk_score(const core::Finding& finding, const EpssScores* epss, double tier_factor,
-                         std::string_view tier_source);
+                         std::string_view tier_source, bool with_text = true);
 
 }  // namespace fleetpatch::policy

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "policy/string_hash.hpp"
 #include "report/compliance_report.hpp"
 
 namespace fleetpatch::report {
@@ -74,13 +75,9 @@ struct SprawlAggregate {
   std::size_t last_host = static_cast<std::size_t>(-1);
 };
 
-/// Transparent hashing so lookups by string_view allocate nothing.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
+/// Lookups by string_view allocate nothing.
 template <typename T>
-using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+using StringMap = std::unordered_map<std::string, T, policy::StringHash, std::equal_to<>>;
 
 }  // namespace
 
@@ -170,12 +167,11 @@ struct ComplianceBuilder::Impl {
     return row;
   }
 
-  void count_age(const ComplianceFinding& row) {
-    if (!present(row.status) || row.status == policy::Status::kMitigated ||
-        row.status == policy::Status::kExcepted) {
+  void count_age(policy::Status status, const policy::Deadline& d) {
+    if (!present(status) || status == policy::Status::kMitigated ||
+        status == policy::Status::kExcepted) {
       return;
     }
-    const auto& d = row.deadline;
     if (!d.deadline || !d.clock_start) {
       ++age[0];
       return;
@@ -191,46 +187,59 @@ struct ComplianceBuilder::Impl {
     ++age[allowed > 0 && used / allowed >= 0.5 ? 2 : 1];
   }
 
-  void offer_fix_first(const ComplianceFinding& row) {
-    if (options.fix_first == 0 || !actionable(row.status)) return;
-    // A min-heap on fix-first order keeps the N best without holding every finding.
+  /// Fix-first keeps the N best in a heap whose front is the worst kept. `full` rebuilds the
+  /// evaluation with its texts: only findings that enter the list need them.
+  template <typename Full>
+  void offer_fix_first(const policy::FindingEvaluation& e, const Full& full) {
+    if (options.fix_first == 0 || !actionable(e.status)) return;
     const auto worse = [](const ComplianceFinding& a, const ComplianceFinding& b) {
       return fix_first_before(a, b);
     };
+    if (fix_first.size() >= options.fix_first) {
+      // Cheap pre-check on (risk, deadline) before building a row.
+      const ComplianceFinding& worst = fix_first.front();
+      const auto d = e.deadline.deadline.value_or(core::TimePoint::max());
+      const auto wd = worst.deadline.deadline.value_or(core::TimePoint::max());
+      if (e.risk.score < worst.risk.score || (e.risk.score == worst.risk.score && d > wd)) return;
+    }
+    ComplianceFinding row = full();
     if (fix_first.size() < options.fix_first) {
-      fix_first.push_back(row);
+      fix_first.push_back(std::move(row));
       std::push_heap(fix_first.begin(), fix_first.end(), worse);
     } else if (fix_first_before(row, fix_first.front())) {
       std::pop_heap(fix_first.begin(), fix_first.end(), worse);
-      fix_first.back() = row;
+      fix_first.back() = std::move(row);
       std::push_heap(fix_first.begin(), fix_first.end(), worse);
     }
   }
 
-  void count_cves(const ComplianceFinding& row) {
-    for (const auto& cve : row.cves) {
+  void count_cves(const core::Finding& f, const policy::FindingEvaluation& e) {
+    for (const auto& cve : f.cves) {
       auto it = cves.find(std::string_view(cve));
-      if (it == cves.end()) it = cves.emplace(cve, CveAggregate{}).first;
+      if (it == cves.end()) {
+        it = cves.emplace(cve, CveAggregate{}).first;
+        it->second.row.cve = cve;
+        if (evaluator.epss() != nullptr) {
+          if (const policy::EpssScore* s = evaluator.epss()->find(cve))
+            it->second.row.epss = s->epss;
+        }
+      }
       CveAggregate& agg = it->second;
       CveRow& c = agg.row;
-      if (c.cve.empty()) c.cve = cve;
-      c.counts.add(row.status);
-      if (!present(row.status)) continue;
+      c.counts.add(e.status);
+      if (!present(e.status)) continue;
       if (agg.last_host != host_index) {
         agg.last_host = host_index;
         ++c.hosts;
       }
-      c.severity = std::max(c.severity, row.severity);
-      if (row.kev_due_date && (!c.kev_due_date || *row.kev_due_date < *c.kev_due_date)) {
-        c.kev_due_date = row.kev_due_date;
+      c.severity = std::max(c.severity, f.severity);
+      if (f.kev_due_date && (!c.kev_due_date || *f.kev_due_date < *c.kev_due_date)) {
+        c.kev_due_date = f.kev_due_date;
       }
-      if (!c.epss && evaluator.epss() != nullptr) {
-        if (const policy::EpssScore* s = evaluator.epss()->find(cve)) c.epss = s->epss;
-      }
-      c.max_risk = std::max(c.max_risk, row.risk.score);
-      if (actionable(row.status) && row.deadline.deadline &&
-          (!c.earliest_deadline || *row.deadline.deadline < *c.earliest_deadline)) {
-        c.earliest_deadline = row.deadline.deadline;
+      c.max_risk = std::max(c.max_risk, e.risk.score);
+      if (actionable(e.status) && e.deadline.deadline &&
+          (!c.earliest_deadline || *e.deadline.deadline < *c.earliest_deadline)) {
+        c.earliest_deadline = e.deadline.deadline;
       }
     }
   }
@@ -272,7 +281,7 @@ struct ComplianceBuilder::Impl {
       long count = 0, overdue = 0;
       for (const auto& f : findings->findings) {
         ++count;
-        const auto d = evaluator.deadline(host, f, std::nullopt);
+        const auto d = evaluator.deadline(host, f, std::nullopt, policy::Detail::kStatus);
         if (d.deadline && at >= *d.deadline) ++overdue;
       }
       const std::int64_t day = std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
@@ -284,22 +293,42 @@ struct ComplianceBuilder::Impl {
     }
   }
 
-  void add_row(ComplianceFinding&& row, HostRow& h) {
-    h.counts.add(row.status);
-    report.summary.counts.add(row.status);
-    report.by_severity[4 - static_cast<std::size_t>(row.severity)].counts.add(row.status);
-    if (present(row.status)) {
-      h.max_risk = std::max(h.max_risk, row.risk.score);
-      if (actionable(row.status) && row.deadline.deadline &&
-          (!h.next_deadline || *row.deadline.deadline < *h.next_deadline)) {
-        h.next_deadline = row.deadline.deadline;
+  /// Folds one evaluated finding into every aggregate. `full` gives the evaluation with its
+  /// texts (the same one when findings are kept, else computed again on demand).
+  template <typename Full>
+  void add_finding(const core::HostIdentity& host, const core::Finding& f,
+                   policy::FindingEvaluation&& e, HostRow& h, const Full& full) {
+    h.counts.add(e.status);
+    report.summary.counts.add(e.status);
+    report.by_severity[4 - static_cast<std::size_t>(f.severity)].counts.add(e.status);
+    if (present(e.status)) {
+      h.max_risk = std::max(h.max_risk, e.risk.score);
+      if (actionable(e.status) && e.deadline.deadline &&
+          (!h.next_deadline || *e.deadline.deadline < *h.next_deadline)) {
+        h.next_deadline = e.deadline.deadline;
       }
     }
-    if (row.days_to_fix) days_to_fix.push_back(*row.days_to_fix);
-    count_age(row);
-    count_cves(row);
-    offer_fix_first(row);
-    if (options.keep_findings) report.findings.push_back(std::move(row));
+    if (e.exception) ++exception_findings[*e.exception];
+    for (const std::size_t x : e.expired_exceptions) ++exception_findings[x];
+    if (e.days_to_fix) days_to_fix.push_back(*e.days_to_fix);
+    count_age(e.status, e.deadline);
+    count_cves(f, e);
+    if (options.keep_findings) {
+      ComplianceFinding row = make_row(host, f, std::move(e));
+      offer_fix_first(evaluation_view(row), [&row] { return row; });
+      report.findings.push_back(std::move(row));
+    } else {
+      offer_fix_first(e, [&] { return make_row(host, f, full()); });
+    }
+  }
+
+  /// The parts of a row offer_fix_first looks at, as an evaluation.
+  static policy::FindingEvaluation evaluation_view(const ComplianceFinding& row) {
+    policy::FindingEvaluation e;
+    e.status = row.status;
+    e.deadline.deadline = row.deadline.deadline;
+    e.risk.score = row.risk.score;
+    return e;
   }
 };
 
@@ -347,21 +376,27 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
     std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps;
     for (const auto& s : all) snaps.emplace_back(s.collected_at, s.findings);
     m.add_burndown(host, std::move(snaps));
+  } else {
+    // Hosts without history still count from their one inventory on (finish() drops the
+    // burn-down when no host has history).
+    m.add_burndown(host, {{now_at, &findings}});
   }
 
+  const policy::Detail detail =
+      m.options.keep_findings ? policy::Detail::kFull : policy::Detail::kStatus;
   for (std::size_t i = 0; i < findings.findings.size(); ++i) {
     const core::Finding& f = findings.findings[i];
     const std::optional<core::TimePoint> first_seen =
         i < hist.first_seen.size() ? std::optional(hist.first_seen[i])
                                    : (collected.ok() ? std::optional(*collected) : std::nullopt);
-    auto e = m.evaluator.evaluate(host, f, first_seen);
-    if (e.exception) ++m.exception_findings[*e.exception];
-    for (const std::size_t x : e.expired_exceptions) ++m.exception_findings[x];
-    m.add_row(m.make_row(host, f, std::move(e)), h);
+    m.add_finding(host, f, m.evaluator.evaluate(host, f, first_seen, detail), h,
+                  [&] { return m.evaluator.evaluate(host, f, first_seen); });
   }
   for (const auto& fixed : hist.fixed) {
-    auto e = m.evaluator.evaluate_fixed(host, fixed.finding, fixed.first_seen, fixed.fixed_at);
-    m.add_row(m.make_row(host, fixed.finding, std::move(e)), h);
+    const auto full = [&](policy::Detail d = policy::Detail::kFull) {
+      return m.evaluator.evaluate_fixed(host, fixed.finding, fixed.first_seen, fixed.fixed_at, d);
+    };
+    m.add_finding(host, fixed.finding, full(detail), h, full);
   }
   for (const auto& note : findings.notes) {
     m.report.notes.push_back((host.hostname.empty() ? host.id : host.hostname) + ": " + note);
@@ -373,6 +408,105 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
   if (h.compliant) ++m.report.summary.hosts_compliant;
   m.report.per_host.push_back(std::move(h));
   ++m.host_index;
+}
+
+namespace {
+
+void add_counts(StatusCounts& into, const StatusCounts& from) {
+  into.findings += from.findings;
+  into.open += from.open;
+  into.due_soon += from.due_soon;
+  into.overdue += from.overdue;
+  into.mitigated += from.mitigated;
+  into.excepted += from.excepted;
+  into.fixed += from.fixed;
+}
+
+template <typename T>
+void append(std::vector<T>& into, std::vector<T>&& from) {
+  into.insert(into.end(), std::make_move_iterator(from.begin()),
+              std::make_move_iterator(from.end()));
+  from.clear();
+}
+
+template <typename T>
+void take_min(std::optional<T>& into, const std::optional<T>& from) {
+  if (from && (!into || *from < *into)) into = from;
+}
+
+}  // namespace
+
+void ComplianceBuilder::merge(ComplianceBuilder&& other) {
+  Impl& m = *impl_;
+  Impl& o = *other.impl_;
+  ComplianceReport& r = m.report;
+  ComplianceReport& x = o.report;
+  r.summary.hosts += x.summary.hosts;
+  r.summary.hosts_compliant += x.summary.hosts_compliant;
+  add_counts(r.summary.counts, x.summary.counts);
+  for (std::size_t i = 0; i < r.by_severity.size(); ++i) {
+    add_counts(r.by_severity[i].counts, x.by_severity[i].counts);
+  }
+  append(r.findings, std::move(x.findings));
+  append(r.per_host, std::move(x.per_host));
+  append(r.notes, std::move(x.notes));
+  r.history_snapshots += x.history_snapshots;
+  for (ComplianceFinding& f : o.fix_first) {
+    const policy::FindingEvaluation view = Impl::evaluation_view(f);
+    m.offer_fix_first(view, [&f] { return std::move(f); });
+  }
+  o.fix_first.clear();
+  for (std::size_t i = 0; i < m.exception_findings.size(); ++i) {
+    m.exception_findings[i] += o.exception_findings[i];
+  }
+  append(m.days_to_fix, std::move(o.days_to_fix));
+  // Builders see disjoint hosts, so per-CVE and per-package host counts add up.
+  for (auto& [cve, agg] : o.cves) {
+    auto [it, inserted] = m.cves.try_emplace(cve, std::move(agg));
+    if (inserted) continue;
+    CveRow& into = it->second.row;
+    const CveRow& from = agg.row;
+    into.hosts += from.hosts;
+    add_counts(into.counts, from.counts);
+    into.severity = std::max(into.severity, from.severity);
+    if (from.kev_due_date && (!into.kev_due_date || *from.kev_due_date < *into.kev_due_date)) {
+      into.kev_due_date = from.kev_due_date;
+    }
+    if (!into.epss) into.epss = from.epss;
+    into.max_risk = std::max(into.max_risk, from.max_risk);
+    take_min(into.earliest_deadline, from.earliest_deadline);
+  }
+  o.cves.clear();
+  for (auto& [name, agg] : o.sprawl) {
+    auto [it, inserted] = m.sprawl.try_emplace(name, std::move(agg));
+    if (inserted) continue;
+    SprawlAggregate& into = it->second;
+    into.hosts += agg.hosts;
+    for (auto& v : agg.versions) {
+      auto same =
+          std::find_if(into.versions.begin(), into.versions.end(),
+                       [&v](const SprawlVersionAggregate& w) { return w.version == v.version; });
+      if (same == into.versions.end()) {
+        into.versions.push_back(std::move(v));
+        continue;
+      }
+      same->host_count += v.host_count;
+      for (auto& host : v.hosts) {
+        if (same->hosts.size() >= m.options.sprawl_max_hosts) break;
+        same->hosts.push_back(std::move(host));
+      }
+    }
+  }
+  o.sprawl.clear();
+  for (const auto& [day, delta] : o.burndown_deltas) {
+    auto& into = m.burndown_deltas[day];
+    into.first += delta.first;
+    into.second += delta.second;
+  }
+  o.burndown_deltas.clear();
+  for (std::size_t i = 0; i < 6; ++i) m.age[i] += o.age[i];
+  // Keep host indices distinct from any the other builder handed over.
+  m.host_index += o.host_index + 1;
 }
 
 ComplianceReport ComplianceBuilder::finish() {
@@ -463,6 +597,7 @@ ComplianceReport ComplianceBuilder::finish() {
   }
 
   long findings = 0, overdue = 0;
+  if (r.history_snapshots == 0) m.burndown_deltas.clear();
   for (const auto& [day, delta] : m.burndown_deltas) {
     findings += delta.first;
     overdue += delta.second;

@@ -198,6 +198,10 @@ class ComplianceBuilder {
   void add_host(const core::HostReport& current, const core::HostFindings& findings,
                 std::span<const policy::Snapshot> history = {});
 
+  /// Folds in what another builder (over other hosts, same evaluator and options) collected,
+  /// so a fleet can be built on several threads, one builder each. `other` is left empty.
+  void merge(ComplianceBuilder&& other);
+
   /// Sorts, trims and returns the report. Call once.
   ComplianceReport finish();
 

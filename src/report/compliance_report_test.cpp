@@ -291,6 +291,33 @@ TEST(ComplianceReport, AggregatesOnlyKeepsTopFixFirst) {
   EXPECT_EQ(r.fix_first[1].package, all.fix_first[1].package);
 }
 
+// Several builders over disjoint hosts, merged, give the report one builder gives.
+TEST(ComplianceReport, MergedBuildersEqualOne) {
+  const policy::Policy soc2 = policy::builtin_policy("soc2").value();
+  const core::FixedClock clock(at("2026-02-01"));
+  const policy::Evaluator ev(soc2, nullptr, nullptr, clock);
+  BuildOptions options;
+  options.sprawl_min_versions = 2;
+  options.fix_first = 3;
+  const auto hosts = fleet();
+  ComplianceBuilder one(ev, nullptr, options);
+  for (const auto& h : hosts) one.add_host(h.report, h.findings);
+  const ComplianceReport a = one.finish();
+  ComplianceBuilder first(ev, nullptr, options);
+  ComplianceBuilder second(ev, nullptr, options);
+  first.add_host(hosts[0].report, hosts[0].findings);
+  second.add_host(hosts[1].report, hosts[1].findings);
+  second.add_host(hosts[2].report, hosts[2].findings);
+  first.merge(std::move(second));
+  const ComplianceReport b = first.finish();
+  std::ostringstream ja, jb;
+  write_compliance_json(ja, a);
+  write_compliance_json(jb, b);
+  EXPECT_EQ(ja.str(), jb.str());
+  EXPECT_EQ(b.summary.hosts, 3u);
+  EXPECT_EQ(b.fix_first.size(), 3u);
+}
+
 TEST(ComplianceJson, ArchitectureFieldNames) {
   const ComplianceReport r = build(fleet(), "2026-02-01T00:00:00Z");
   for (const bool pretty : {true, false}) {

@@ -21,6 +21,7 @@ void add_version_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_feed_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_scan_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_demo_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_report_command(CLI::App& app, Context& ctx, int* exit_code);
 
 // One command per line, however many there are.
 // clang-format off
@@ -30,6 +31,7 @@ inline constexpr CommandEntry kCommands[] = {
     {"feed", add_feed_command},
     {"scan", add_scan_command},
     {"demo", add_demo_command},
+    {"report", add_report_command},
 };
 // clang-format on
 

@@ -1,6 +1,7 @@
-// `fleetpatch scan [--root DIR | --inventory FILE...] [--format table|json] [--severity LIST]
-// [--ignore-unfixed] [--fail-on SEVERITY]`: match hosts against the advisory index in
-// <data-dir>/index/ and print the findings (docs/scan-result.md). Exit 3 when --fail-on is met.
+// `fleetpatch scan [--root DIR | --inventory FILE...] [--as-of TIME] [--format table|json]
+// [--severity LIST] [--ignore-unfixed] [--fail-on SEVERITY]`: match hosts against the advisory
+// index in <data-dir>/index/ and print the findings (docs/scan-result.md). Exit 3 when --fail-on is
+// met.
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -9,7 +10,7 @@
 
 #include "commands/commands.hpp"
 #include "core/advisory.hpp"
-#include "hoststate/collect.hpp"
+#include "host_selection.hpp"
 #include "index/index.hpp"
 #include "match/matcher.hpp"
 #include "report/scan_report.hpp"
@@ -31,8 +32,8 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "scan", "Match hosts against the advisory index and print their vulnerable packages");
   struct Args {
-    std::string root;
-    std::vector<std::string> inventories;
+    HostSelection selection;
+    std::string as_of;
     std::string format = "table";
     std::vector<std::string> severities;
     bool ignore_unfixed = false;
@@ -41,12 +42,8 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
     unsigned threads = 0;
   };
   auto args = std::make_shared<Args>();
-  auto* root_opt =
-      cmd->add_option("--root", args->root, "scan a root file system (default: this host, /)");
-  cmd->add_option("--inventory", args->inventories,
-                  "scan inventory files (host report JSON, dpkg status, rpm -qa output, apk "
-                  "installed, Vuls JSON); several files scan as a fleet")
-      ->excludes(root_opt);
+  add_host_selection(cmd, args->selection, "scan");
+  add_as_of(cmd, args->as_of);
   cmd->add_option("--format", args->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("--severity", args->severities,
@@ -94,32 +91,22 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
       return;
     }
 
-    std::vector<core::HostReport> hosts;
-    core::Diagnostics diagnostics;
-    if (!args->inventories.empty()) {
-      for (const auto& file : args->inventories) {
-        auto report = hoststate::import_file(*ctx.env, *ctx.clock, file, diagnostics);
-        if (!report.ok()) {
-          for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
-          err << "fleetpatch scan: " << report.error().message << "\n";
-          *exit_code = kExitError;
-          return;
-        }
-        hosts.push_back(std::move(report).value());
-      }
-    } else {
-      hoststate::CollectOptions collect;
-      collect.root = args->root.empty() ? "/" : args->root;
-      auto report = hoststate::collect_host(*ctx.env, *ctx.clock, collect, diagnostics);
-      if (!report.ok()) {
-        for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
-        err << "fleetpatch scan: " << report.error().message << "\n";
-        *exit_code = kExitError;
-        return;
-      }
-      hosts.push_back(std::move(report).value());
+    std::optional<core::FixedClock> as_of_clock;
+    auto clock = command_clock(ctx, args->as_of, as_of_clock);
+    if (!clock.ok()) {
+      err << "fleetpatch scan: " << clock.error().message << "\n";
+      *exit_code = kExitUsage;
+      return;
     }
+    core::Diagnostics diagnostics;
+    auto loaded = load_hosts(ctx, **clock, args->selection, /*local_default=*/true, diagnostics);
     for (const auto& d : diagnostics.items()) err << "warning: " << d.to_string() << "\n";
+    if (!loaded.ok()) {
+      err << "fleetpatch scan: " << loaded.error().message << "\n";
+      *exit_code = kExitError;
+      return;
+    }
+    std::vector<core::HostReport> hosts = std::move(loaded).value();
 
     const match::Matcher matcher(*index, options);
     const std::vector<core::HostFindings> results = matcher.match_fleet(hosts);
