@@ -1,6 +1,9 @@
 #include "host_selection.hpp"
 
+#include <chrono>
+
 #include "hoststate/collect.hpp"
+#include "hoststate/ssh.hpp"
 
 namespace fleetpatch::cli {
 
@@ -12,6 +15,19 @@ void add_host_selection(CLI::App* cmd, HostSelection& selection, const std::stri
                       " inventory files (host report JSON, dpkg status, rpm -qa output, apk "
                       "installed, Vuls JSON); several files make a fleet")
       ->excludes(root_opt);
+  auto* ssh_opt = cmd->add_option("--ssh", selection.ssh_targets,
+                                  what +
+                                      " USER@HOST[:PORT] over one SSH connection each (key "
+                                      "authentication, read-only); repeatable")
+                      ->excludes(root_opt);
+  cmd->add_option("--ssh-key", selection.ssh_key, "private key for --ssh (default: ssh's own)")
+      ->needs(ssh_opt);
+  cmd->add_option("--ssh-timeout", selection.ssh_timeout,
+                  "seconds to connect for --ssh (default 10)")
+      ->needs(ssh_opt);
+  cmd->add_flag("--accept-new-host-key", selection.accept_new_host_key,
+                "with --ssh, trust a host key seen for the first time (default: refuse)")
+      ->needs(ssh_opt);
 }
 
 core::Result<std::vector<core::HostReport>> load_hosts(const Context& ctx, const core::Clock& clock,
@@ -27,9 +43,26 @@ core::Result<std::vector<core::HostReport>> load_hosts(const Context& ctx, const
     }
     return hosts;
   }
+  const hoststate::PosixProcessRunner runner;
+  if (!selection.ssh_targets.empty()) {
+    hoststate::SshOptions ssh;
+    ssh.identity_file = selection.ssh_key;
+    ssh.connect_timeout = std::chrono::seconds(selection.ssh_timeout);
+    ssh.accept_new_host_key = selection.accept_new_host_key;
+    for (const auto& text : selection.ssh_targets) {
+      auto target = hoststate::parse_ssh_target(text);
+      if (!target.ok()) return core::invalid_argument("--ssh: " + target.error().message);
+      auto report = hoststate::collect_host_over_ssh(runner, clock, *target, ssh, {}, diagnostics);
+      if (!report.ok()) return report.error();
+      hosts.push_back(std::move(report).value());
+    }
+    return hosts;
+  }
   if (selection.root.empty() && !local_default) return hosts;
   hoststate::CollectOptions collect;
   collect.root = selection.root.empty() ? "/" : selection.root;
+  // The live host: ask its livepatch tools which CVEs their patches cover, as `inventory` does.
+  if (collect.root == "/") collect.tool_runner = &runner;
   auto report = hoststate::collect_host(*ctx.env, clock, collect, diagnostics);
   if (!report.ok()) return report.error();
   hosts.push_back(std::move(report).value());

@@ -18,15 +18,21 @@ namespace fleetpatch::cli {
 struct HostSelection {
   std::string root;
   std::vector<std::string> inventories;
-  bool empty() const { return root.empty() && inventories.empty(); }
+  std::vector<std::string> ssh_targets;  // USER@HOST[:PORT], one SSH connection each
+  std::string ssh_key;
+  int ssh_timeout = 10;
+  bool accept_new_host_key = false;
+  bool empty() const { return root.empty() && inventories.empty() && ssh_targets.empty(); }
 };
 
-/// Adds --root and --inventory (mutually exclusive) to `cmd`. `what` is the verb in the help
+/// Adds --root, --inventory and --ssh (mutually exclusive) with the --ssh-* options to `cmd`.
+/// `what` is the verb in the help
 /// ("scan", "report on").
 void add_host_selection(CLI::App* cmd, HostSelection& selection, const std::string& what);
 
-/// Loads the selected hosts: every --inventory file (imported by content), else the --root
-/// directory, else, when `local_default`, this host ("/"). Problems inside inputs go to
+/// Loads the selected hosts: every --inventory file (imported by content), else every --ssh
+/// host (agentless, read-only), else the --root directory, else, when `local_default`, this
+/// host ("/"). Problems inside inputs go to
 /// `diagnostics`; an unreadable input is the error.
 core::Result<std::vector<core::HostReport>> load_hosts(const Context& ctx, const core::Clock& clock,
                                                        const HostSelection& selection,
