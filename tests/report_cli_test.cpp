@@ -170,6 +170,19 @@ TEST_F(ReportCli, EpssRaisesRiskAndExplains) {
             std::string::npos);
 }
 
+TEST_F(ReportCli, FeedImportStoresEpssForReports) {
+  const auto before = report("2023-02-06");
+  const CommandRun r = run("feed import " + data("report/epss.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("imported 2 EPSS scores (model v2023.03.01)"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir_ / "data" / "epss.csv"));
+  const auto after = report("2023-02-06");
+  EXPECT_TRUE(finding(before, "web-1", "bash")["epss"].is_null());
+  EXPECT_EQ(finding(after, "web-1", "bash")["epss"], 0.5);
+  // The advisory index is untouched: the same findings.
+  EXPECT_EQ(after["summary"], before["summary"]);
+}
+
 TEST_F(ReportCli, CsvAndOutputFile) {
   const fs::path out = dir_ / "report.csv";
   const CommandRun r =

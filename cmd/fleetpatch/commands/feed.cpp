@@ -31,6 +31,7 @@
 
 #include "commands/commands.hpp"
 #include "core/time.hpp"
+#include "epss_store.hpp"
 #include "feed/apt_changelog/curl_fetcher.hpp"
 #include "feed/sources.hpp"
 #include "index/index.hpp"
@@ -626,7 +627,11 @@ void add_feed_command(CLI::App& app, Context& ctx, int* exit_code) {
                    "import the good records even when some records are bad (default: any bad "
                    "record leaves the index unchanged)");
   import->callback([&ctx, exit_code, args] {
-    *exit_code = run_import(ctx, args->paths, args->skip_bad_records);
+    // EPSS score files go to their own store (epss_store.hpp), the rest into the index.
+    std::vector<std::string> advisory_paths;
+  *exit_code = import_epss_files(ctx, args->paths, advisory_paths);
+  if (*exit_code != kExitOk || advisory_paths.empty()) return;
+  *exit_code = run_import(ctx, advisory_paths, args->skip_bad_records);
 });
 
 feed->add_subcommand("status", "Show each imported source, its date and record count")

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "epss_store.hpp"
 #include "feed/epss/epss.hpp"
 #include "host_selection.hpp"
 #include "hoststate/collect.hpp"
@@ -59,11 +60,6 @@ constexpr ReportFormat kReportFormats[] = {
     {"csv", write_csv},
 };
 // clang-format on
-
-/// Where the stored EPSS scores live (written by `feed import` of an EPSS CSV).
-std::string epss_store_path(const Context& ctx) {
-  return (fs::path(ctx.data_dir()) / "epss.csv").string();
-}
 
 /// A built-in name, else a policy file.
 core::Result<policy::Policy> load_policy(const Context& ctx, const std::string& name_or_path) {
