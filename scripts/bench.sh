@@ -7,6 +7,7 @@
 #  (c) 100,000 synthetic hosts matched in-process on BENCH_THREADS (2) threads  target <= 10 s,
 #      peak RSS <= 2 GB (getrusage of a child process)
 #  (d) 300,000 hosts, and the growth ratio against (c) (must be <= linear)
+#  (e) the compliance report of 100,000 hosts with history, JSON summary          target <= 5 s
 #  plus a baseline (a plain per-package version comparison without dedupe) and the Google
 #  Benchmark of the version comparators.
 # Inputs: ../shared/data (FLEETPATCH_SHARED_DATA) when present; else the snapshot shipped in data/.
@@ -92,6 +93,15 @@ if [ ${#vuls[@]} -gt 0 ]; then
   echo "== fleet of all 43 real package sets + feed images (most non-AlmaLinux hosts have no advisories here)"
   "$fleet_bench" fleet --index "$tmp/index.fpi" "${vuls[@]}" --vuls-prefix "" \
     --hosts "${hosts%%,*}" --threads "$threads" --runs 1 --mode summaries --baseline-hosts 0
+fi
+echo
+
+echo "== (e) compliance report: ${hosts%%,*} hosts with history, JSON summary (bench/report_bench.cpp)"
+if [ -x "$build/bench/report_bench" ]; then
+  "$build/bench/report_bench" --hosts "${hosts%%,*}" --threads "$threads" --runs "$runs" ||
+    echo "report_bench: over its target"
+else
+  echo "report_bench: not built"
 fi
 echo
 

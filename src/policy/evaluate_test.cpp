@@ -225,6 +225,34 @@ TEST(Evaluator, FirstSeenClockAndMissingFixDate) {
   EXPECT_EQ(d.reason, "soc2: high within 30 days of first-seen (no fix-available date)");
 }
 
+// The deadline arithmetic reads dates itself (fast path): it must agree with core's parser on
+// every day of a long range, leap days included, and reject dates that do not exist.
+TEST(Evaluator, ClockStartAgreesWithCoreParserOnEveryDay) {
+  const Policy p = builtin("soc2");
+  const core::FixedClock clock(at("2026-01-02"));
+  const Evaluator ev(p, nullptr, nullptr, clock);
+  const auto first = std::chrono::sys_days{std::chrono::year{1899} / 12 / 1};
+  const auto last = std::chrono::sys_days{std::chrono::year{2101} / 3 / 1};
+  for (auto day = first; day <= last; day += std::chrono::days{1}) {
+    const std::string text =
+        core::format_rfc3339(core::TimePoint{day} + std::chrono::seconds{3723});
+    auto f = finding(Severity::kHigh, text);
+    ASSERT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at(text)) << text;
+    f.fix_available_since = text.substr(0, 10);
+    ASSERT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at(text.substr(0, 10))) << text;
+  }
+  for (const char* bad : {"2023-02-29", "2100-02-29", "2026-13-01", "2026-04-31", "2026-00-10",
+                          "2026-01-01T24:00:00Z"}) {
+    auto f = finding(Severity::kHigh, bad);
+    const Deadline d = ev.deadline(kHost, f, at("2025-05-05"));
+    EXPECT_EQ(d.basis, ClockStart::kFirstSeen) << bad;  // unreadable date: first-seen
+    EXPECT_EQ(d.clock_start, at("2025-05-05")) << bad;
+  }
+  // Other RFC 3339 forms go through the full parser.
+  auto f = finding(Severity::kHigh, "2026-01-01T02:00:00+02:00");
+  EXPECT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at("2026-01-01"));
+}
+
 // Status as the clock advances over one soc2 high finding published 2026-01-01 (due 01-31).
 TEST(Evaluator, StatusFollowsTheClock) {
   struct Case {

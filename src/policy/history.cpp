@@ -21,8 +21,7 @@ struct Pair {
   core::TimePoint seen{};
   Pair() = default;
   Pair(std::string_view p, std::string_view a, core::TimePoint t)
-      : hash(std::hash<std::string_view>{}(p)*0x9e3779b97f4a7c15ULL ^
-             std::hash<std::string_view>{}(a)),
+      : hash(fast_hash(p) * 0x9e3779b97f4a7c15ULL ^ fast_hash(a)),
         package(p),
         advisory(a),
         seen(t) {}
@@ -56,8 +55,8 @@ HostHistory track_history(std::span<const Snapshot> snapshots) {
   });
   const Snapshot& current = snapshots[order.back()];
 
-  // Earliest time each (package, advisory) pair was seen: oldest snapshots first, then a stable
-  // sort keeps the earliest first within each pair.
+  // Earliest time each (package, advisory) pair was seen: sorted by pair, then time, the first
+  // of each pair is kept.
   std::vector<Pair> first_seen;
   for (const std::size_t i : order) {
     for (const auto& f : snapshots[i].findings->findings) {
@@ -66,7 +65,11 @@ HostHistory track_history(std::span<const Snapshot> snapshots) {
       }
     }
   }
-  std::stable_sort(first_seen.begin(), first_seen.end());
+  std::sort(first_seen.begin(), first_seen.end(), [](const Pair& a, const Pair& b) {
+    if (a < b) return true;
+    if (b < a) return false;
+    return a.seen < b.seen;
+  });
   first_seen.erase(std::unique(first_seen.begin(), first_seen.end(), same_key), first_seen.end());
 
   std::vector<Pair> present;

@@ -127,7 +127,19 @@ struct ComplianceBuilder::Impl {
   std::vector<std::size_t> exception_findings;
   std::vector<double> days_to_fix;
   StringMap<CveAggregate> cves;
-  StringMap<SprawlAggregate> sprawl;
+  StringMap<SprawlAggregate> sprawl;  // node-based: the pointers below stay valid
+  struct PackageSetRefs {
+    std::vector<SprawlAggregate*> packages;
+    std::vector<std::pair<SprawlAggregate*, std::uint32_t>> versions;  // version index
+  };
+  struct PairHash {
+    std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& k) const {
+      return k.first ^ (k.second * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  static constexpr std::size_t kMaxPackageSets = 20000;  // bounds the cache's memory
+  std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, PackageSetRefs, PairHash>
+      package_sets;
   std::map<std::int64_t, std::pair<long, long>> burndown_deltas;  // day -> (findings, overdue)
   std::size_t age[6] = {};
 
@@ -244,7 +256,27 @@ struct ComplianceBuilder::Impl {
     }
   }
 
+  /// Version sprawl. Fleets are mostly clones: a package set seen before (same names and
+  /// versions, by a 128-bit hash) replays the entries it touched instead of looking each package
+  /// up again.
   void count_sprawl(const core::HostReport& host) {
+    std::uint64_t h1 = 0x243f6a8885a308d3ULL, h2 = 0x13198a2e03707344ULL;
+    for (const auto& p : host.packages) {
+      const std::uint64_t a = policy::fast_hash(p.name), b = policy::fast_hash(p.version);
+      h1 = (h1 ^ a) * 0x100000001b3ULL + b;
+      h2 = ((h2 + b) ^ (a >> 7)) * 0xff51afd7ed558ccdULL;
+    }
+    const auto cached = package_sets.find({h1, h2});
+    if (cached != package_sets.end()) {
+      for (SprawlAggregate* agg : cached->second.packages) ++agg->hosts;
+      for (const auto& [agg, index] : cached->second.versions) {
+        SprawlVersionAggregate& v = agg->versions[index];
+        ++v.host_count;
+        if (v.hosts.size() < options.sprawl_max_hosts) v.hosts.push_back(host.host.id);
+      }
+      return;
+    }
+    PackageSetRefs refs;
     for (const auto& p : host.packages) {
       auto it = sprawl.find(std::string_view(p.name));
       if (it == sprawl.end()) it = sprawl.emplace(p.name, SprawlAggregate{}).first;
@@ -252,37 +284,47 @@ struct ComplianceBuilder::Impl {
       if (agg.last_host != host_index) {
         agg.last_host = host_index;
         ++agg.hosts;
+        refs.packages.push_back(&agg);
       }
-      SprawlVersionAggregate* v = nullptr;
-      for (auto& candidate : agg.versions) {
-        if (candidate.version == p.version) {
-          v = &candidate;
-          break;
-        }
-      }
-      if (v == nullptr) {
+      std::size_t index = 0;
+      while (index < agg.versions.size() && agg.versions[index].version != p.version) ++index;
+      if (index == agg.versions.size()) {
         agg.versions.push_back({p.version, 0, static_cast<std::size_t>(-1), {}});
-        v = &agg.versions.back();
       }
-      if (v->last_host == host_index) continue;  // same version for another architecture
-      v->last_host = host_index;
-      ++v->host_count;
-      if (v->hosts.size() < options.sprawl_max_hosts) v->hosts.push_back(host.host.id);
+      SprawlVersionAggregate& v = agg.versions[index];
+      if (v.last_host == host_index) continue;  // same version for another architecture
+      v.last_host = host_index;
+      ++v.host_count;
+      if (v.hosts.size() < options.sprawl_max_hosts) v.hosts.push_back(host.host.id);
+      refs.versions.emplace_back(&agg, static_cast<std::uint32_t>(index));
     }
+    if (package_sets.size() < kMaxPackageSets)
+      package_sets.emplace(std::pair{h1, h2}, std::move(refs));
   }
 
   /// Burn-down: each snapshot adds its counts from its day until the host's next snapshot.
+  /// Burn-down: each snapshot adds its counts from its day until the host's next snapshot.
+  /// The current snapshot's deadlines come from its evaluations (`current`), the earlier ones'
+  /// are computed here.
   void add_burndown(const core::HostIdentity& host,
-                    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps) {
+                    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps,
+                    const core::HostFindings* current_findings,
+                    const std::vector<policy::FindingEvaluation>& current) {
     std::sort(snaps.begin(), snaps.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     long prev_findings = 0, prev_overdue = 0;
     for (const auto& [at, findings] : snaps) {
-      long count = 0, overdue = 0;
-      for (const auto& f : findings->findings) {
-        ++count;
-        const auto d = evaluator.deadline(host, f, std::nullopt, policy::Detail::kStatus);
-        if (d.deadline && at >= *d.deadline) ++overdue;
+      const long count = static_cast<long>(findings->findings.size());
+      long overdue = 0;
+      if (findings == current_findings) {
+        for (const auto& e : current) {
+          if (e.deadline.deadline && at >= *e.deadline.deadline) ++overdue;
+        }
+      } else {
+        for (const auto& f : findings->findings) {
+          const auto d = evaluator.deadline(host, f, std::nullopt, policy::Detail::kStatus);
+          if (d.deadline && at >= *d.deadline) ++overdue;
+        }
       }
       const std::int64_t day = std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
       auto& delta = burndown_deltas[day];
@@ -366,6 +408,7 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
   // History: the current inventory is the latest snapshot (collected_at, else as_of).
   const core::TimePoint now_at = collected.ok() ? *collected : m.evaluator.now();
   policy::HostHistory hist;
+  std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps;
   if (!history.empty()) {
     std::vector<policy::Snapshot> all(history.begin(), history.end());
     // Snapshots newer than the current one are ignored (it is the latest by definition).
@@ -373,24 +416,30 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
     all.push_back({now_at, &findings});
     m.report.history_snapshots += all.size() - 1;
     hist = policy::track_history(all);
-    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps;
     for (const auto& s : all) snaps.emplace_back(s.collected_at, s.findings);
-    m.add_burndown(host, std::move(snaps));
   } else {
     // Hosts without history still count from their one inventory on (finish() drops the
     // burn-down when no host has history).
-    m.add_burndown(host, {{now_at, &findings}});
+    snaps.emplace_back(now_at, &findings);
   }
 
   const policy::Detail detail =
       m.options.keep_findings ? policy::Detail::kFull : policy::Detail::kStatus;
+  const auto first_seen_of = [&](std::size_t i) -> std::optional<core::TimePoint> {
+    if (i < hist.first_seen.size()) return hist.first_seen[i];
+    return collected.ok() ? std::optional(*collected) : std::nullopt;
+  };
+  std::vector<policy::FindingEvaluation> evaluations;
+  evaluations.reserve(findings.findings.size());
+  for (std::size_t i = 0; i < findings.findings.size(); ++i) {
+    evaluations.push_back(
+        m.evaluator.evaluate(host, findings.findings[i], first_seen_of(i), detail));
+  }
+  m.add_burndown(host, std::move(snaps), &findings, evaluations);
   for (std::size_t i = 0; i < findings.findings.size(); ++i) {
     const core::Finding& f = findings.findings[i];
-    const std::optional<core::TimePoint> first_seen =
-        i < hist.first_seen.size() ? std::optional(hist.first_seen[i])
-                                   : (collected.ok() ? std::optional(*collected) : std::nullopt);
-    m.add_finding(host, f, m.evaluator.evaluate(host, f, first_seen, detail), h,
-                  [&] { return m.evaluator.evaluate(host, f, first_seen); });
+    m.add_finding(host, f, std::move(evaluations[i]), h,
+                  [&] { return m.evaluator.evaluate(host, f, first_seen_of(i)); });
   }
   for (const auto& fixed : hist.fixed) {
     const auto full = [&](policy::Detail d = policy::Detail::kFull) {
@@ -497,6 +546,7 @@ void ComplianceBuilder::merge(ComplianceBuilder&& other) {
       }
     }
   }
+  o.package_sets.clear();
   o.sprawl.clear();
   for (const auto& [day, delta] : o.burndown_deltas) {
     auto& into = m.burndown_deltas[day];

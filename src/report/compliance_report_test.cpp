@@ -145,6 +145,32 @@ TEST(ComplianceReport, VersionSprawl) {
   EXPECT_EQ(s.versions[0].hosts[0], "db-1");
 }
 
+// Clones (the same package set) take the cached path: counts must be the same as looking every
+// package up, including a package installed twice (two architectures) counting once.
+TEST(ComplianceReport, VersionSprawlOfClones) {
+  BuildOptions options;
+  options.sprawl_min_versions = 2;
+  std::vector<Host> hosts;
+  for (int i = 0; i < 5; ++i) {
+    hosts.push_back(host("clone-" + std::to_string(i), {}, {}, "2026-02-01T00:00:00Z",
+                         {{"curl", "7.0-1"}, {"curl", "7.0-1"}, {"zlib", "1.0"}}));
+  }
+  hosts.push_back(host("odd", {}, {}, "2026-02-01T00:00:00Z", {{"curl", "7.1-1"}}));
+  hosts.push_back(host("clone-5", {}, {}, "2026-02-01T00:00:00Z",
+                       {{"curl", "7.0-1"}, {"curl", "7.0-1"}, {"zlib", "1.0"}}));
+  const ComplianceReport r = build(hosts, "2026-02-01T00:00:00Z", nullptr, options);
+  ASSERT_EQ(r.version_sprawl.size(), 1u);
+  const SprawlRow& s = r.version_sprawl[0];
+  EXPECT_EQ(s.package, "curl");
+  EXPECT_EQ(s.hosts, 7u);
+  ASSERT_EQ(s.versions.size(), 2u);
+  EXPECT_EQ(s.versions[0].version, "7.0-1");
+  EXPECT_EQ(s.versions[0].host_count, 6u);
+  EXPECT_EQ(s.versions[0].hosts.size(), 6u);
+  EXPECT_EQ(s.versions[0].hosts.back(), "clone-5");
+  EXPECT_EQ(s.versions[1].host_count, 1u);
+}
+
 TEST(ComplianceReport, ExceptionsMitigationsAndExpiring) {
   const policy::ExceptionSet set = policy::parse_exceptions(R"(
 [[exception]]
