@@ -37,8 +37,8 @@ bool finding_before(const ComplianceFinding& a, const ComplianceFinding& b) {
   if (a.host != b.host) return a.host < b.host;
   if (a.package != b.package) return a.package < b.package;
   if (a.installed_version != b.installed_version) return a.installed_version < b.installed_version;
-  const std::string_view aa = a.advisories.empty() ? "" : a.advisories.front();
-  const std::string_view ba = b.advisories.empty() ? "" : b.advisories.front();
+  const std::string_view aa = a.advisories.empty() ? std::string_view() : a.advisories.front();
+  const std::string_view ba = b.advisories.empty() ? std::string_view() : b.advisories.front();
   return aa < ba;
 }
 
