@@ -315,7 +315,9 @@ TEST(CollectKernel, VulsInventoriesAreJudgedByTheRunningKernel) {
       const auto kernel = facts.kernel_package(*p);
       ASSERT_TRUE(kernel.has_value()) << p->name;
       EXPECT_EQ(kernel->release, report->kernel.running) << p->name;
-      if (kernel->image) EXPECT_EQ(kernel_release(report->package_format, *p), kernel->release);
+      if (kernel->image) {
+        EXPECT_EQ(kernel_release(report->package_format, *p), kernel->release);
+      }
     }
     EXPECT_TRUE(facts.is_installed_kernel_not_running(added));
     EXPECT_FALSE(facts.is_installed_kernel_not_running(original));
