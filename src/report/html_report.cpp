@@ -586,11 +586,20 @@ class Page {
       auto host = host_index_.find(f.host);
       (host == host_index_.end() ? unknown_host : by_host[host->second]).push_back(&f);
     }
+    // Bounded for large fleets: the hosts of the host table only, each with at most an even
+    // share of max_finding_rows (its highest-risk rows), and never more than that in all.
+    const std::size_t hosts_shown = std::min(r_.per_host.size(), o_.max_table_rows);
+    const std::size_t per_host =
+        std::max<std::size_t>(25, o_.max_finding_rows / std::max<std::size_t>(1, hosts_shown));
     std::size_t budget = o_.max_finding_rows;
-    std::size_t omitted = 0;
+    std::size_t omitted = unknown_host.size();
     for (std::size_t i = 0; i < r_.per_host.size(); ++i) {
       const HostRow& h = r_.per_host[i];
       const auto& rows = by_host[i];
+      if (i >= hosts_shown) {
+        omitted += rows.size();
+        continue;
+      }
       out_ << "<details id=\"" << host_anchor(i) << "\"" << (h.counts.overdue ? " open" : "")
            << "><summary>" << escape(h.hostname.empty() ? h.id : h.hostname) << " &#8212; "
            << plural(h.counts.findings, "finding", "findings") << ", " << h.counts.overdue
@@ -599,18 +608,20 @@ class Page {
         out_ << "<p class=\"note\">No findings.</p></details>";
         continue;
       }
-      finding_table_head(false, false);
-      std::size_t written = 0;
-      for (const ComplianceFinding* f : rows) {
-        if (written == budget) break;
-        finding_row(*f, 0, false);
-        ++written;
+      const std::size_t limit = std::min({per_host, budget, rows.size()});
+      if (limit > 0) {
+        finding_table_head(false, false);
+        for (std::size_t k = 0; k < limit; ++k) finding_row(*rows[k], 0, false);
+        out_ << "</tbody></table>";
       }
-      budget -= written;
-      omitted += rows.size() - written;
-      out_ << "</tbody></table></details>";
+      if (rows.size() > limit) {
+        out_ << "<p class=\"note\">" << rows.size() - limit
+             << " more findings of this host not shown (the highest-risk ones are).</p>";
+      }
+      out_ << "</details>";
+      budget -= limit;
+      omitted += rows.size() - limit;
     }
-    omitted += unknown_host.size();
     if (omitted) {
       out_ << "<p class=\"note\">" << omitted
            << " more findings not shown; the JSON and CSV formats list them all.</p>";

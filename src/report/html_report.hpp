@@ -24,7 +24,7 @@ namespace fleetpatch::report {
 struct HtmlOptions {
   std::string tool_version;             // fleetpatch's version, shown in the footer
   std::size_t max_table_rows = 500;     // per-host, per-CVE and sprawl tables (the rest counted)
-  std::size_t max_finding_rows = 5000;  // the per-host findings section (the rest counted)
+  std::size_t max_finding_rows = 2000;  // the per-host findings section (the rest counted)
   std::size_t max_hosts_listed = 12;    // hosts named per version in the sprawl table
 };
 

@@ -131,7 +131,7 @@ TEST(Html, LongListsAreCappedAndSaySo) {
     std::size_t max_finding_rows;
     std::string want;
   } cases[] = {
-      {1, 5000, "2 more hosts not shown"},
+      {1, 2000, "2 more hosts not shown"},
       {500, 2, "3 more findings not shown"},
       {500, 0, "5 more findings not shown"},
   };
@@ -142,6 +142,21 @@ TEST(Html, LongListsAreCappedAndSaySo) {
   }
   const std::string all = render(report);
   EXPECT_EQ(all.find("not shown"), std::string::npos);
+}
+
+TEST(Html, EachHostShowsAtMostItsShareOfFindingRows) {
+  ComplianceReport report = testing::sample_report();
+  // web-1 gets 40 more open findings: with 50 rows for 3 hosts, each host shows at most
+  // max(25, 50 / 3) = 25 of its rows, the highest-risk first.
+  for (int i = 0; i < 40; ++i) {
+    report.findings.push_back(testing::finding("web-1", "pkg" + std::to_string(i), {}, {},
+                                               core::Severity::kLow, policy::Status::kOpen, 1));
+  }
+  const std::string html = render(report, {.max_finding_rows = 50});
+  EXPECT_NE(html.find("18 more findings of this host not shown"), std::string::npos);
+  EXPECT_NE(html.find("18 more findings not shown"), std::string::npos);
+  EXPECT_NE(html.find("openssl-libs"), std::string::npos);  // risk order: the worst stays
+  EXPECT_EQ(html.find(">pkg39<"), std::string::npos);
 }
 
 TEST(Html, EmptyReportRenders) {

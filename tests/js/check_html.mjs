@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Opens fleetpatch's HTML report in Debian's headless Chromium and checks what a reader would see:
 //   node check_html.mjs --html REPORT.html [--json REPORT.json] [--screenshot OUT.png]
-//                       [--print-screenshot OUT.png] [--pdf OUT.pdf] [--chromium PATH]
+//                       [--print-screenshot OUT.png] [--max-screenshot-height PX (6000)]
+//                       [--pdf OUT.pdf] [--chromium PATH]
 // Fails (exit 1) when the page logs a console error or warning, throws, or requests anything that
 // is not the file itself or a data: URL (the report must be self-contained; such requests are
 // refused before they leave the browser), or when the numbers
@@ -32,7 +33,8 @@ function parseArgs(argv) {
 function usage(message) {
   console.error(`check_html: ${message}`);
   console.error('usage: check_html.mjs --html FILE [--json FILE] [--screenshot PNG] ' +
-                '[--print-screenshot PNG] [--pdf PDF] [--chromium PATH]');
+                '[--print-screenshot PNG] [--max-screenshot-height PX] [--pdf PDF] ' +
+                '[--chromium PATH]');
   process.exit(2);
 }
 
@@ -107,13 +109,16 @@ function withTimeout(promise, ms, what) {
   ]);
 }
 
-async function pageScreenshot(cdp, session, path) {
+/// The page from the top, at most `maxHeight` CSS pixels of it (a long report's full height would
+/// take minutes to capture and be unreadable as one picture anyway).
+async function pageScreenshot(cdp, session, path, maxHeight) {
   const metrics = await cdp.send('Page.getLayoutMetrics', {}, session);
   const size = metrics.cssContentSize || metrics.contentSize;
+  const height = Math.min(Math.ceil(size.height), maxHeight);
   const shot = await cdp.send('Page.captureScreenshot', {
     format: 'png',
     captureBeyondViewport: true,
-    clip: { x: 0, y: 0, width: Math.ceil(size.width), height: Math.ceil(size.height), scale: 1 },
+    clip: { x: 0, y: 0, width: Math.ceil(size.width), height, scale: 1 },
   }, session);
   writeFileSync(path, Buffer.from(shot.data, 'base64'));
 }
@@ -209,10 +214,13 @@ async function run(args, problems) {
       }
       console.log(`compared ${Object.keys(expected).length} summary numbers with ${args.json}`);
     }
-    if (args.screenshot) await pageScreenshot(cdp, sessionId, args.screenshot);
+    const maxHeight = Number(args.maxScreenshotHeight || 6000);
+    if (args.screenshot) await pageScreenshot(cdp, sessionId, args.screenshot, maxHeight);
     if (args.printScreenshot || args.pdf) {
       await cdp.send('Emulation.setEmulatedMedia', { media: 'print' }, sessionId);
-      if (args.printScreenshot) await pageScreenshot(cdp, sessionId, args.printScreenshot);
+      if (args.printScreenshot) {
+        await pageScreenshot(cdp, sessionId, args.printScreenshot, maxHeight);
+      }
       if (args.pdf) {
         const pdf = await cdp.send('Page.printToPDF', { printBackground: false }, sessionId);
         writeFileSync(args.pdf, Buffer.from(pdf.data, 'base64'));

@@ -1,5 +1,6 @@
-// `fleetpatch report --policy NAME|FILE [--as-of TIME] --format json|csv [-o FILE]
-// [--exceptions FILE...] [--history DIR|FILE...] [--epss FILE] [--root DIR | --inventory FILE...]`:
+// `fleetpatch report --policy NAME|FILE [--as-of TIME] --format json|csv|sarif|cyclonedx-vex|html
+// [-o FILE] [--exceptions FILE...] [--history DIR|FILE...] [--epss FILE]
+// [--root DIR | --inventory FILE...]`:
 // the compliance report (docs/compliance-report.md) of the selected hosts under a policy
 // (docs/policy.md). History inventories (earlier reports of the same hosts) give first-seen and
 // fixed findings; --inventory files of the same host at several times do the same.
@@ -26,6 +27,9 @@
 #include "policy/policy.hpp"
 #include "policy/risk.hpp"
 #include "report/compliance_report.hpp"
+#include "report/cyclonedx_vex.hpp"
+#include "report/html_report.hpp"
+#include "report/sarif.hpp"
 
 namespace fleetpatch::cli {
 namespace {
@@ -49,6 +53,19 @@ void write_csv(std::ostream& out, const report::ComplianceReport& r, const Repor
   report::write_compliance_csv(out, r);
 }
 
+void write_sarif(std::ostream& out, const report::ComplianceReport& r,
+                 const ReportOutputOptions& o) {
+  report::write_compliance_sarif(out, r, {.tool_version = FLEETPATCH_VERSION, .pretty = o.pretty});
+}
+
+void write_vex(std::ostream& out, const report::ComplianceReport& r, const ReportOutputOptions& o) {
+  report::write_compliance_vex(out, r, {.tool_version = FLEETPATCH_VERSION, .pretty = o.pretty});
+}
+
+void write_html(std::ostream& out, const report::ComplianceReport& r, const ReportOutputOptions&) {
+  report::write_compliance_html(out, r, {.tool_version = FLEETPATCH_VERSION});
+}
+
 /// The one table of report formats (STYLE.md 1).
 struct ReportFormat {
   const char* name;
@@ -58,6 +75,9 @@ struct ReportFormat {
 constexpr ReportFormat kReportFormats[] = {
     {"json", write_json},
     {"csv", write_csv},
+    {"sarif", write_sarif},
+    {"cyclonedx-vex", write_vex},
+    {"html", write_html},
 };
 // clang-format on
 
