@@ -172,6 +172,7 @@ class HtmlInChromium : public ReportFormats {
     const fs::path fleet = dir_ / "fleet";
     const CommandRun demo = fleetpatch("demo --no-local --save-fleet " + quote(fleet.string()));
     ASSERT_EQ(demo.exit_code, 0) << demo.out;
+    demo_out_ = demo.out;
     std::string hosts = "--inventory";
     for (const auto& entry : fs::directory_iterator(fleet)) hosts += " " + quote(entry.path());
     json_ = report(hosts, "json");
@@ -184,6 +185,7 @@ class HtmlInChromium : public ReportFormats {
 
   fs::path json_;
   fs::path html_;
+  std::string demo_out_;
 };
 
 TEST_F(HtmlInChromium, DemoFleetReportRendersCleanlyWithTheJsonNumbers) {
@@ -209,6 +211,34 @@ TEST_F(HtmlInChromium, DemoFleetReportRendersCleanlyWithTheJsonNumbers) {
     EXPECT_EQ(slurp(png).substr(0, 8), "\x89PNG\r\n\x1a\n") << png;
     EXPECT_GT(fs::file_size(png), 20000u) << png << " looks blank";
   }
+}
+
+TEST_F(HtmlInChromium, DemoEndsWithTheSoc2SummaryAndWritesItsHtmlReport) {
+  ASSERT_NO_FATAL_FAILURE(demo_reports());
+  // "Compliance under soc2 (...) as of ...:" then "  hosts compliant  X of Y", "  overdue  N",
+  // "  due soon  N (within 7 days)", "  open  N", and "HTML compliance report: PATH".
+  std::smatch m;
+  const std::regex summary(
+      R"(Compliance under soc2 \(.*\) as of [0-9T:-]+Z:\n  hosts compliant +([0-9]+) of ([0-9]+) .*\n)"
+      R"(  overdue +([0-9]+)\n  due soon +([0-9]+) .*\n  open +([0-9]+)\n)");
+  ASSERT_TRUE(std::regex_search(demo_out_, m, summary)) << demo_out_;
+  const nlohmann::json printed = {{"summary",
+                                   {{"hosts_compliant", std::stol(m[1])},
+                                    {"hosts", std::stol(m[2])},
+                                    {"overdue", std::stol(m[3])},
+                                    {"due_soon", std::stol(m[4])},
+                                    {"open", std::stol(m[5])}}}};
+  EXPECT_GT(printed["summary"]["hosts"].get<long>(), 0);
+  const std::regex path_line("HTML compliance report: (.+)\n");
+  ASSERT_TRUE(std::regex_search(demo_out_, m, path_line)) << demo_out_;
+  const fs::path html = m[1].str();
+  EXPECT_EQ(html, dir_ / "data" / "reports" / "compliance-soc2.html");
+  ASSERT_TRUE(fs::exists(html)) << html;
+  const fs::path printed_json = dir_ / "demo-summary.json";
+  spit(printed_json, printed.dump());
+  // The page the demo wrote shows the numbers the demo printed.
+  const CommandRun r = check_html(html, "--json " + quote(printed_json.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 TEST_F(HtmlInChromium, TheCheckCatchesAWrongNumberAndAConsoleError) {

@@ -2,7 +2,8 @@
 // AlmaLinux advisory snapshot and the CISA KEV catalog shipped under data/ into the data
 // directory (unless it already holds the same or newer), generates a small sample fleet of
 // AlmaLinux 8/9/10 hosts from the feed's own package versions (bench/fleet_generator.hpp), scans
-// it together with this host, and prints a fleet summary.
+// it together with this host, and prints a fleet summary, then the fleet's compliance summary
+// under the soc2 policy, writing the HTML compliance report into the data directory.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -32,6 +33,11 @@
 #include "index/index.hpp"
 #include "index/update.hpp"
 #include "match/matcher.hpp"
+#include "policy/evaluate.hpp"
+#include "policy/exceptions.hpp"
+#include "policy/policy.hpp"
+#include "report/compliance_report.hpp"
+#include "report/html_report.hpp"
 
 #ifndef FLEETPATCH_SOURCE_DIR
 #define FLEETPATCH_SOURCE_DIR ""
@@ -332,6 +338,67 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
   }
 }
 
+/// The matched hosts' compliance under soc2 at the clock's now: a summary on `out` and the HTML
+/// report in <data-dir>/reports/ (docs/compliance-report.md). Returns false when the report
+/// cannot be written.
+bool compliance_summary(Context& ctx, const std::vector<core::HostReport>& hosts,
+                        const std::vector<core::HostFindings>& results,
+                        const std::vector<bool>& matched) {
+  std::ostream& out = *ctx.out;
+  auto soc2 = policy::builtin_policy("soc2");
+  if (!soc2.ok()) {
+    *ctx.err << "fleetpatch demo: " << soc2.error().message << "\n";
+    return false;
+  }
+  const policy::ExceptionSet no_exceptions;
+  const policy::Evaluator evaluator(*soc2, &no_exceptions, nullptr, *ctx.clock);
+  report::ComplianceBuilder builder(evaluator, &no_exceptions);
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    if (matched[i]) builder.add_host(hosts[i], results[i]);
+  }
+  const report::ComplianceReport compliance = builder.finish();
+  const report::ComplianceSummary& s = compliance.summary;
+  out << "\nCompliance under soc2 (" << soc2->description << ") as of "
+      << core::format_rfc3339(compliance.as_of) << ":\n"
+      << "  hosts compliant  " << s.hosts_compliant << " of " << s.hosts
+      << " (no overdue finding)\n"
+      << "  overdue          " << s.counts.overdue << "\n"
+      << "  due soon         " << s.counts.due_soon << " (within " << soc2->due_soon_days
+      << " days)\n"
+      << "  open             " << s.counts.open << "\n";
+  out << "  by severity      ";
+  const char* separator = "";
+  for (const report::SeverityRow& row : compliance.by_severity) {
+    if (row.counts.findings == 0) continue;
+    out << separator << core::to_string(row.severity) << " " << row.counts.findings << " ("
+        << row.counts.overdue << " overdue)";
+    separator = ", ";
+  }
+  out << "\n";
+
+  const fs::path dir = fs::path(ctx.data_dir()) / "reports";
+  const fs::path html = dir / "compliance-soc2.html";
+  const fs::path tmp = dir / "compliance-soc2.html.tmp";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    report::write_compliance_html(file, compliance, {.tool_version = FLEETPATCH_VERSION});
+    file.flush();
+    if (!file) {
+      *ctx.err << "fleetpatch demo: cannot write " << tmp.string() << "\n";
+      return false;
+    }
+  }
+  fs::rename(tmp, html, ec);
+  if (ec) {
+    *ctx.err << "fleetpatch demo: " << html.string() << ": " << ec.message() << "\n";
+    return false;
+  }
+  out << "HTML compliance report: " << html.string() << "\n";
+  return true;
+}
+
 int run_demo(Context& ctx, const DemoArgs& args) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
@@ -430,10 +497,12 @@ int run_demo(Context& ctx, const DemoArgs& args) {
     std::size_t kev = 0;
   };
   std::map<std::string, PackageTally> packages;
+  std::vector<bool> matched(hosts.size(), false);
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     Row row = row_for(hosts[i], results[i]);
     const auto release = distro::resolve_os(hosts[i].os);
     row.matched = release && idx->has_release(release->key);
+    matched[i] = row.matched;
     if (row.matched) {
       ++matched_hosts;
       total.packages += row.packages;
@@ -502,8 +571,10 @@ int run_demo(Context& ctx, const DemoArgs& args) {
   } else if (!local_problem.empty()) {
     out << "This host could not be inventoried: " << local_problem << "\n";
   }
-  out << "Next: `fleetpatch scan --inventory FILE...` for your own hosts, `fleetpatch feed "
-         "status` for the imported sources.\n";
+  if (!compliance_summary(ctx, hosts, results, matched)) return kExitError;
+  out << "Next: `fleetpatch scan --inventory FILE...` for your own hosts, `fleetpatch report "
+         "--policy NAME --format html|json|csv|sarif|cyclonedx-vex` for their compliance, "
+         "`fleetpatch feed status` for the imported sources.\n";
   return kExitOk;
 }
 
