@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "hoststate/test_support.hpp"
@@ -100,7 +102,20 @@ TEST(PendingRestarts, RpmRenamedFileMapsToItsPackage) {
 // (and not before). The library lives beside the test binary: /tmp is ignored by design.
 TEST(PendingRestarts, LiveProcessMappingADeletedLibrary) {
   const fs::path exe = fs::canonical("/proc/self/exe");
-  testing_support::ScratchDir dir("restart-live", exe.parent_path());
+  // The library must live where the collector looks: beside the test binary, unless the build
+  // tree itself is under an ignored prefix (a clone in /tmp), then in $HOME or /var/cache.
+  const auto ignored = [](const fs::path& p) {
+    const std::string text = p.string() + "/";
+    return std::any_of(std::begin(kIgnoredMappingPrefixes), std::end(kIgnoredMappingPrefixes),
+                       [&](std::string_view prefix) { return text.rfind(prefix, 0) == 0; });
+  };
+  fs::path parent = exe.parent_path();
+  if (ignored(parent)) {
+    const char* home = std::getenv("HOME");
+    parent = home != nullptr && *home != '\0' && !ignored(home) ? fs::path(home) : "/var/cache";
+  }
+  ASSERT_FALSE(ignored(parent)) << "no scratch directory outside the ignored prefixes";
+  testing_support::ScratchDir dir("restart-live", parent);
   const fs::path library = dir.path() / "libfleetpatch-live-test.so.1";
   fs::copy_file(exe, library);
 
