@@ -120,21 +120,34 @@ class ReportFormats : public ::testing::Test {
 
 TEST_F(ReportFormats, SarifAndVexOfTheFixtureFleetValidateAgainstTheSchemas) {
   const std::string hosts = fixture_fleet();
+  // One exception and one mitigation, so that suppressions and not_affected analyses are part of
+  // what gets validated, not only plain findings.
+  const fs::path exceptions = dir_ / "exceptions.toml";
+  spit(exceptions,
+       "[[exception]]\nid = \"EX-1\"\ncve = \"CVE-2022-3715\"\nhost = \"alma9\"\n"
+       "justification = \"bash is not reachable from the network\"\napprover = \"ciso\"\n"
+       "created = 2026-11-01\nexpires = 2026-12-15\n\n"
+       "[[mitigation]]\nid = \"MT-1\"\npackage = \"nodejs\"\n"
+       "justification = \"WAF rule blocks the vector\"\napprover = \"secops\"\n"
+       "created = 2026-11-01\n");
   const struct {
     std::string format;
     std::string schema;
     std::string items;  // JSON pointer to the array that must not be empty
+    std::string must_contain;
   } cases[] = {
-      {"sarif", "sarif-2.1.0", "/runs/0/results"},
-      {"cyclonedx-vex", "cyclonedx-1.5", "/vulnerabilities"},
+      {"sarif", "sarif-2.1.0", "/runs/0/results", "\"suppressions\""},
+      {"cyclonedx-vex", "cyclonedx-1.5", "/vulnerabilities", "protected_by_mitigating_control"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.format);
-    const fs::path file = report(hosts, c.format);
-    const auto document = nlohmann::json::parse(slurp(file), nullptr, false);
-    ASSERT_FALSE(document.is_discarded()) << slurp(file);
+    const fs::path file = report(hosts, c.format, "--exceptions " + quote(exceptions.string()));
+    const std::string text = slurp(file);
+    const auto document = nlohmann::json::parse(text, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << text;
     // An empty document would validate trivially: the fixture must produce findings.
     EXPECT_FALSE(document.at(nlohmann::json::json_pointer(c.items)).empty());
+    EXPECT_NE(text.find(c.must_contain), std::string::npos) << text;
     const CommandRun valid = node("validate.mjs", c.schema + " " + quote(file.string()));
     EXPECT_EQ(valid.exit_code, 0) << valid.out;
   }
