@@ -3,7 +3,6 @@
 #include <algorithm>
 
 namespace fleetpatch::report::detail {
-namespace {
 
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   const auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -28,6 +27,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
   return n;
 }
+
+namespace {
 
 std::string days(long n) { return std::to_string(n) + (n == 1 || n == -1 ? " day" : " days"); }
 

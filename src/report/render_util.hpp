@@ -29,6 +29,10 @@ std::string status_phrase(const ComplianceFinding& f);
 /// RFC 3986 percent-encoding of everything but unreserved characters (ALPHA DIGIT - . _ ~).
 std::string percent_encode(std::string_view text);
 
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong,
+/// surrogate, out of range or truncated). Every renderer escapes strings with it.
+std::size_t utf8_sequence(std::string_view s, std::size_t i);
+
 /// Valid UTF-8 copy of `text` (invalid bytes become U+FFFD): inventory strings are arbitrary.
 std::string valid_utf8(std::string_view text);
 

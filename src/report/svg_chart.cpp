@@ -4,33 +4,12 @@
 #include <charconv>
 #include <cmath>
 
+#include "report/render_util.hpp"
+
 namespace fleetpatch::report::svg {
 namespace {
 
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  std::size_t n;
-  unsigned min;
-  unsigned cp;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2, min = 0x80, cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3, min = 0x800, cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
+using detail::utf8_sequence;
 
 /// A coordinate: one decimal is plenty at screen and print resolution and keeps output small.
 std::string coord(double value) {
