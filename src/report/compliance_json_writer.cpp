@@ -8,8 +8,6 @@
 namespace fleetpatch::report {
 namespace {
 
-using detail::utf8_sequence;
-
 constexpr std::size_t kFlushAt = 1 << 16;
 
 }  // namespace
@@ -84,51 +82,7 @@ void JsonWriter::string(std::string_view s) {
   write_string(s);
 }
 
-void JsonWriter::write_string(std::string_view s) {
-  buffer_.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(s, i);
-      if (n == 0) {
-        buffer_ += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        buffer_.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        buffer_ += "\\\"";
-        break;
-      case '\\':
-        buffer_ += "\\\\";
-        break;
-      case '\n':
-        buffer_ += "\\n";
-        break;
-      case '\r':
-        buffer_ += "\\r";
-        break;
-      case '\t':
-        buffer_ += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          buffer_ += "\\u00";
-          buffer_.push_back(kHex[c >> 4]);
-          buffer_.push_back(kHex[c & 15]);
-        } else {
-          buffer_.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  buffer_.push_back('"');
-}
+void JsonWriter::write_string(std::string_view s) { detail::append_json_string(buffer_, s); }
 
 void JsonWriter::integer(std::int64_t v) {
   separate();

@@ -33,6 +33,10 @@ std::string percent_encode(std::string_view text);
 /// surrogate, out of range or truncated). Every renderer escapes strings with it.
 std::size_t utf8_sequence(std::string_view s, std::size_t i);
 
+/// Appends `s` as a quoted JSON string: escapes per RFC 8259, invalid UTF-8 bytes become U+FFFD
+/// (inventory strings are arbitrary input). Shared by the scan and compliance JSON writers.
+void append_json_string(std::string& out, std::string_view s);
+
 /// Valid UTF-8 copy of `text` (invalid bytes become U+FFFD): inventory strings are arbitrary.
 std::string valid_utf8(std::string_view text);
 

@@ -11,8 +11,6 @@
 namespace fleetpatch::report {
 namespace {
 
-using detail::utf8_sequence;
-
 class Writer {
  public:
   Writer(std::ostream& out, bool pretty) : out_(out), pretty_(pretty) {}
@@ -20,55 +18,7 @@ class Writer {
   /// A JSON string; bytes that are not UTF-8 (inventories are arbitrary input) become U+FFFD.
   void string(std::string_view s) {
     buffer_.clear();
-    buffer_.push_back('"');
-    for (std::size_t i = 0; i < s.size();) {
-      const unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c < 0x80) {
-        switch (c) {
-          case '"':
-            buffer_ += "\\\"";
-            break;
-          case '\\':
-            buffer_ += "\\\\";
-            break;
-          case '\n':
-            buffer_ += "\\n";
-            break;
-          case '\r':
-            buffer_ += "\\r";
-            break;
-          case '\t':
-            buffer_ += "\\t";
-            break;
-          case '\b':
-            buffer_ += "\\b";
-            break;
-          case '\f':
-            buffer_ += "\\f";
-            break;
-          default:
-            if (c < 0x20) {
-              static constexpr char kHex[] = "0123456789abcdef";
-              buffer_ += "\\u00";
-              buffer_.push_back(kHex[c >> 4]);
-              buffer_.push_back(kHex[c & 0xf]);
-            } else {
-              buffer_.push_back(static_cast<char>(c));
-            }
-        }
-        ++i;
-        continue;
-      }
-      const std::size_t n = utf8_sequence(s, i);
-      if (n == 0) {
-        buffer_ += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        buffer_.append(s.substr(i, n));
-        i += n;
-      }
-    }
-    buffer_.push_back('"');
+    detail::append_json_string(buffer_, s);
     out_ << buffer_;
   }
 
