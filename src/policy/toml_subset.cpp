@@ -369,7 +369,7 @@ core::Result<Value> parse(std::string_view text, std::string_view source) {
           array.kind = Value::Kind::kArray;
           array.line = number;
           root.entries.emplace_back(*name, std::move(array));
-          existing = &root.entries.back().second;
+          existing = &root.entries.back().value;
         } else if (existing->kind != Value::Kind::kArray || existing->items.empty() ||
                    existing->items.front().kind != Value::Kind::kTable) {
           return p.error("\"" + *name + "\" is already defined (line " +
@@ -383,7 +383,7 @@ core::Result<Value> parse(std::string_view text, std::string_view source) {
                          std::to_string(existing->line) + ")");
         }
         root.entries.emplace_back(*name, std::move(table));
-        current = &root.entries.back().second;
+        current = &root.entries.back().value;
       }
       if (end == text.size()) break;
       continue;

@@ -17,6 +17,8 @@
 
 namespace fleetpatch::policy::toml {
 
+struct Entry;
+
 struct Value {
   enum class Kind : std::uint8_t { kString, kInteger, kFloat, kBool, kDate, kArray, kTable };
   Kind kind = Kind::kString;
@@ -24,12 +26,20 @@ struct Value {
   std::int64_t integer = 0;
   double number = 0;  // kFloat (and kInteger, converted)
   bool boolean = false;
-  std::vector<Value> items;                            // kArray; kTable for arrays of tables
-  std::vector<std::pair<std::string, Value>> entries;  // kTable, in file order
+  std::vector<Value> items;    // kArray; kTable for arrays of tables
+  std::vector<Entry> entries;  // kTable, in file order
   std::size_t line = 0;
 
   /// The entry `key` of a table, or nullptr.
   const Value* find(std::string_view key) const;
+};
+
+/// One `key = value` of a table. A struct rather than std::pair so that Value may hold a vector
+/// of them while still incomplete (libc++ and clang reject pair<string, incomplete>).
+struct Entry {
+  Entry(std::string k, Value v) : key(std::move(k)), value(std::move(v)) {}
+  std::string key;
+  Value value;
 };
 
 /// "string", "integer", ... for error messages.
