@@ -10,10 +10,16 @@ packages=(
   # libraries
   libcli11-dev nlohmann-json3-dev librpm-dev libzstd-dev libarchive-dev libcurl4-openssl-dev
   libsimdjson-dev zlib1g-dev
+  # the fleet server: HTTP (cpp-httplib with OpenSSL for TLS), SQLite and PostgreSQL stores
+  libcpp-httplib-dev libssl-dev libsqlite3-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
   # agentless scans (ssh) and their test, which starts a throw-away sshd on 127.0.0.1
   openssh-client openssh-server
+  # the PostgreSQL store tests start a private server on 127.0.0.1 (scripts/test-postgres.sh)
+  postgresql
+  # the feed update test serves a mirror with python3 -m http.server on 127.0.0.1
+  python3
   # the HTML report test opens the report in headless Chromium (tests/js/check_html.mjs)
   chromium
 )
@@ -45,11 +51,14 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 
-# openssh-server is only here so that the SSH test can start its own sshd on 127.0.0.1. Installing
-# it must not leave a system sshd listening on every address: when we are the ones installing it,
-# keep its service from starting (policy-rc.d) and disable it afterwards.
+# openssh-server and postgresql are only here so that tests can start their own sshd and
+# PostgreSQL on 127.0.0.1. Installing them must not leave system services listening: when we are
+# the ones installing them, keep their services from starting (policy-rc.d) and disable them
+# afterwards.
 installing_sshd=false
-for p in "${missing[@]}"; do [ "$p" = openssh-server ] && installing_sshd=true; done
+for p in "${missing[@]}"; do
+  case "$p" in openssh-server | postgresql) installing_sshd=true ;; esac
+done
 policy=/usr/sbin/policy-rc.d
 if $installing_sshd && [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
@@ -58,5 +67,6 @@ if $installing_sshd && [ ! -e "$policy" ]; then
 fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"
 if $installing_sshd && command -v systemctl >/dev/null 2>&1; then
-  "${sudo_cmd[@]}" systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  "${sudo_cmd[@]}" systemctl disable --now ssh.service ssh.socket postgresql.service \
+    >/dev/null 2>&1 || true
 fi
