@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <tuple>
 #include <utility>
@@ -95,6 +96,15 @@ Index& Index::operator=(Index&& other) noexcept {
   sources_ = other.sources_;
   source_count_ = other.source_count_;
   return *this;
+}
+
+std::string Index::checksum_hex() const {
+  format::Header header{};
+  std::memcpy(&header, data_, sizeof header);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx",
+                static_cast<unsigned long long>(header.payload_checksum));
+  return text;
 }
 
 Index::~Index() {

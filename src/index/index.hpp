@@ -177,6 +177,10 @@ class Index {
 
   std::vector<SourceInfo> sources() const;
 
+  /// The payload checksum from the header, as 16 hex digits: names this index's content (the
+  /// fleet store records which index an evaluation used).
+  std::string checksum_hex() const;
+
   /// Decodes everything back into feed values (used to rebuild the index when only some sources
   /// are re-imported). Advisories come out sorted by id; `summary` is not stored and is empty.
   std::vector<core::Advisory> decode_advisories() const;

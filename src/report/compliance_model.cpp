@@ -396,15 +396,7 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
                                  const core::HostFindings& findings,
                                  std::span<const policy::Snapshot> history) {
   Impl& m = *impl_;
-  const core::HostIdentity& host = findings.host.id.empty() ? current.host : findings.host;
-  HostRow h;
-  h.id = host.id;
-  h.hostname = host.hostname;
-  h.tags = host.tags;
-  h.os = os_name(current.os.id.empty() ? findings.os : current.os);
   const auto collected = core::parse_rfc3339(current.collected_at);
-  if (collected.ok()) h.collected_at = *collected;
-
   // History: the current inventory is the latest snapshot (collected_at, else as_of).
   const core::TimePoint now_at = collected.ok() ? *collected : m.evaluator.now();
   policy::HostHistory hist;
@@ -422,6 +414,30 @@ void ComplianceBuilder::add_host(const core::HostReport& current,
     // burn-down when no host has history).
     snaps.emplace_back(now_at, &findings);
   }
+  add_host_with_history(current, findings, hist, std::move(snaps));
+}
+
+void ComplianceBuilder::add_host(const core::HostReport& current,
+                                 const core::HostFindings& findings,
+                                 const policy::HostHistory& history) {
+  const auto collected = core::parse_rfc3339(current.collected_at);
+  const core::TimePoint now_at = collected.ok() ? *collected : impl_->evaluator.now();
+  add_host_with_history(current, findings, history, {{now_at, &findings}});
+}
+
+void ComplianceBuilder::add_host_with_history(
+    const core::HostReport& current, const core::HostFindings& findings,
+    const policy::HostHistory& hist,
+    std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps) {
+  Impl& m = *impl_;
+  const core::HostIdentity& host = findings.host.id.empty() ? current.host : findings.host;
+  HostRow h;
+  h.id = host.id;
+  h.hostname = host.hostname;
+  h.tags = host.tags;
+  h.os = os_name(current.os.id.empty() ? findings.os : current.os);
+  const auto collected = core::parse_rfc3339(current.collected_at);
+  if (collected.ok()) h.collected_at = *collected;
 
   const policy::Detail detail =
       m.options.keep_findings ? policy::Detail::kFull : policy::Detail::kStatus;

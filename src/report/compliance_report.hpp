@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/finding.hpp"
@@ -198,6 +199,11 @@ class ComplianceBuilder {
   void add_host(const core::HostReport& current, const core::HostFindings& findings,
                 std::span<const policy::Snapshot> history = {});
 
+  /// One host whose history is already known (the fleet store's findings ledger): first-seen
+  /// times parallel to `findings.findings` and the findings fixed since. No burn-down history.
+  void add_host(const core::HostReport& current, const core::HostFindings& findings,
+                const policy::HostHistory& history);
+
   /// Folds in what another builder (over other hosts, same evaluator and options) collected,
   /// so a fleet can be built on several threads, one builder each. `other` is left empty.
   void merge(ComplianceBuilder&& other);
@@ -206,6 +212,11 @@ class ComplianceBuilder {
   ComplianceReport finish();
 
  private:
+  void add_host_with_history(
+      const core::HostReport& current, const core::HostFindings& findings,
+      const policy::HostHistory& hist,
+      std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
