@@ -1,0 +1,88 @@
+// Encodings both store backends share, so that a SQLite and a PostgreSQL database hold the same
+// bytes for the same facts (and a dump of one can be read by the other's code). Everything here
+// is on-disk format: a change needs a new encoding version, and decoders keep reading the old.
+//
+// Shared table layout (docs/store.md has the full schema): both backends name the audit table
+// `audit(seq, at, actor, action, target, detail, prev_hash, hash)` and the migrations table
+// `schema_migrations(version, applied_at, description)` (columns other than version have
+// defaults); the conformance suite tampers with these through raw SQL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/host_report.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "store/store.hpp"
+
+namespace fleetpatch::store::codec {
+
+// ---- hashing ------------------------------------------------------------------------------
+
+/// Lowercase hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+/// Appends one field of a canonical length-prefixed encoding: the field's byte length as 8 bytes
+/// big-endian, then the bytes. Concatenations of such fields cannot collide by shifting bytes
+/// from one field into the next.
+void append_field(std::string& out, std::string_view field);
+
+// ---- compression --------------------------------------------------------------------------
+
+/// zstd frame of `data` (the frame records its content size).
+std::string compress(std::string_view data, int level = 3);
+/// Inverse of compress; an error for a corrupt frame or one larger than `max_size`.
+core::Result<std::string> decompress(std::string_view frame,
+                                     std::size_t max_size = std::size_t{1} << 30);
+
+// ---- reports ------------------------------------------------------------------------------
+
+/// Canonical binary encoding of a report WITHOUT collected_at (uncompressed): the input of
+/// report_content_hash and, compressed, the stored report body. Version 1 layout (all integers
+/// are LEB128 varints, strings are varint length + bytes, lists are varint count + items):
+///   "FPR" 0x01, host{id, hostname, tags}, os{id, version_id, name, id_like, version_codename},
+///   kernel{running, installed, reboot_required(1 byte), livepatch[{name, tool, enabled,
+///   transition, cves, effective_kernel}], reboot_required_by}, package_format(1 byte),
+///   packages[{name, version, arch, source_name, source_version, module(flag + string),
+///   install_time(flag + zigzag varint)}], listening[{proto, address, port, pid(flag + zigzag),
+///   exe, package, exposure(1 byte), mapped_packages}], pending_restart[{pid(zigzag), exe, unit,
+///   files, packages}], collector.
+std::string encode_report_canonical(const core::HostReport& report);
+
+/// The stored report body: compress(encode_report_canonical(report)).
+struct EncodedReport {
+  std::string body;          // compressed canonical encoding
+  std::string content_hash;  // report_content_hash(report)
+};
+EncodedReport encode_report(const core::HostReport& report);
+
+/// Decodes a stored body; `collected_at` (kept in its own column) is put back into the report.
+core::Result<core::HostReport> decode_report(std::string_view body, std::string_view collected_at);
+
+// ---- small lists --------------------------------------------------------------------------
+
+/// A JSON array of strings ("[\"prod\",\"web\"]"): tags, CVE lists. Readable in SQL consoles.
+std::string encode_string_list(const std::vector<std::string>& items);
+core::Result<std::vector<std::string>> decode_string_list(std::string_view json);
+
+// ---- findings ledger ----------------------------------------------------------------------
+
+/// One host's open findings as ONE compressed blob (300,000 hosts x ~900 findings must not be a
+/// row per finding). Version 1: "FPL" 0x01, varint count, then per entry sorted by key: varint
+/// length of the prefix shared with the previous key, varint suffix length, suffix bytes, zigzag
+/// varint of first_seen minus the previous entry's first_seen (seconds); the whole zstd
+/// compressed. Entries are sorted by key; duplicate keys keep the earliest first_seen.
+std::string encode_ledger(std::vector<LedgerEntry> entries);
+core::Result<std::vector<LedgerEntry>> decode_ledger(std::string_view blob);
+
+// ---- times --------------------------------------------------------------------------------
+
+inline std::int64_t to_unix(core::TimePoint t) { return t.time_since_epoch().count(); }
+inline core::TimePoint from_unix(std::int64_t seconds) {
+  return core::TimePoint{std::chrono::seconds{seconds}};
+}
+
+}  // namespace fleetpatch::store::codec
