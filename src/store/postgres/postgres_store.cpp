@@ -1,1 +1,1135 @@
-// placeholder: being written
+// The PostgreSQL store (`--database postgresql://...`), for fleets one SQLite file should not
+// carry and for several `serve` replicas over one database.
+//
+// - Same tables, columns and encodings as the SQLite backend (codec.hpp: report bodies, ledgers
+//   and string lists are the same bytes), every table keyed by host id where it holds per-host
+//   rows, so that the schema can be distributed by host (ARCHITECTURE.md "Scale"). Times are
+//   Unix seconds (bigint), as in SQLite. Keys compare bytewise (COLLATE "C") so that keyset
+//   pagination orders hosts the way SQLite does, whatever the database's locale.
+// - Migrations run in open(), in one transaction under an advisory lock: replicas starting
+//   together apply them once; a database migrated by a newer fleetpatch is refused.
+// - put_report/touch_report are group-committed: callers encode their report in their own thread
+//   and enqueue it; one writer thread sends a whole batch as one pipelined transaction (libpq
+//   pipeline mode: two round trips per batch) and wakes the callers after COMMIT returned. With
+//   synchronous_commit on (the default), COMMIT returning means the WAL is flushed.
+// - Audit appends take a transaction-scoped advisory lock before reading the chain head, so
+//   concurrent appenders (threads, replicas) form one chain; the lock is per schema.
+// - Everything else runs on a small connection pool; statements are prepared per connection.
+//
+// A URL whose search_path names a schema that does not exist yet gets it created
+// (postgresql://.../db?options=-csearch_path%3Dtenant): one database can hold several stores.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/backends.hpp"
+#include "store/codec.hpp"
+#include "store/postgres/pg_conn.hpp"
+#include "store/store.hpp"
+
+namespace fleetpatch::store {
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+using pg::Params;
+using pg::Queued;
+using pg::ResultFormat;
+using pg::ResultPtr;
+using pg::Statement;
+
+const std::string kZeroHash(64, '0');
+
+// ---- schema -------------------------------------------------------------------------------
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append only: a released migration never changes (databases in the field already ran it).
+// Mirrors the SQLite schema (sqlite/sqlite_store.cpp) column for column.
+constexpr Migration kMigrations[] = {
+    {1, "initial schema",
+     R"sql(
+CREATE TABLE hosts (
+  id text COLLATE "C" PRIMARY KEY,
+  hostname text NOT NULL,
+  tags text NOT NULL,              -- JSON array of strings
+  os_id text NOT NULL,
+  os_version_id text NOT NULL,
+  kernel_running text NOT NULL,
+  package_count bigint NOT NULL,
+  report_hash text NOT NULL,
+  first_report_at bigint NOT NULL, -- Unix seconds
+  last_report_at bigint NOT NULL,
+  collected_at text NOT NULL,
+  report_seq bigint NOT NULL
+);
+CREATE TABLE reports (
+  host_id text COLLATE "C" PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,
+  body bytea NOT NULL              -- codec::encode_report (zstd of the canonical encoding)
+);
+-- Already compressed: keep PostgreSQL from trying pglz on it again.
+ALTER TABLE reports ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE ledgers (
+  host_id text COLLATE "C" PRIMARY KEY,
+  body bytea NOT NULL              -- codec::encode_ledger
+);
+ALTER TABLE ledgers ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE fixed_findings (
+  host_id text COLLATE "C" NOT NULL,
+  id bigserial NOT NULL,
+  key text NOT NULL,
+  package text NOT NULL,
+  cves text NOT NULL,              -- JSON array of strings
+  severity smallint NOT NULL,      -- core::Severity value
+  first_seen bigint NOT NULL,
+  fixed_at bigint NOT NULL,
+  PRIMARY KEY (host_id, id)
+);
+CREATE INDEX fixed_findings_host ON fixed_findings (host_id, fixed_at, id);
+CREATE INDEX fixed_findings_time ON fixed_findings (fixed_at, id);
+CREATE TABLE evaluations (
+  id bigserial PRIMARY KEY,
+  started_at bigint NOT NULL,
+  finished_at bigint NOT NULL,
+  reason text NOT NULL,
+  index_checksum text NOT NULL,
+  hosts bigint NOT NULL,
+  new_findings bigint NOT NULL,
+  fixed_findings bigint NOT NULL
+);
+CREATE TABLE exceptions (
+  id text COLLATE "C" PRIMARY KEY,
+  toml text NOT NULL,
+  created_at bigint NOT NULL,
+  created_by text NOT NULL
+);
+CREATE TABLE tokens (
+  id text COLLATE "C" PRIMARY KEY,
+  hash text NOT NULL UNIQUE,
+  name text NOT NULL,
+  role smallint NOT NULL,          -- store::Role value
+  host_id text NOT NULL,
+  created_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE TABLE audit (
+  seq bigint PRIMARY KEY,
+  at bigint NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  detail text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE TABLE settings (
+  key text COLLATE "C" PRIMARY KEY,
+  value text NOT NULL
+);
+)sql"},
+};
+
+constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
+
+// Advisory lock keys (first half of the two-int4 form); the second half is a hash of the schema
+// name so that stores in different schemas of one database do not wait for each other.
+constexpr int kMigrationLock = 0x66706d67;  // "fpmg"
+constexpr int kAuditLock = 0x66706175;      // "fpau"
+
+// ---- statements ---------------------------------------------------------------------------
+
+constexpr const char* kHostColumns =
+    "id, hostname, tags, os_id, os_version_id, kernel_running, package_count, report_hash, "
+    "first_report_at, last_report_at, collected_at, report_seq";
+
+// A report is stored by two pipelined statements. The first locks the host's row (when there is
+// one): the sub-statements of one WITH run in no defined order, so the second could not both
+// lock the row and read its old hash. The second reads the stored hash (a fresh READ COMMITTED
+// snapshot, taken under the lock), upserts the host row (report_seq + 1, first_report_at kept)
+// and writes the body only when the content changed. Returns (report_seq, previous hash or NULL).
+const Statement kLockHost{30, "fp_lock_host", "SELECT 1 FROM hosts WHERE id = $1 FOR UPDATE"};
+const Statement kPutReport{0, "fp_put_report", R"sql(
+WITH old AS (
+  SELECT report_hash FROM hosts WHERE id = $1
+), up AS (
+  INSERT INTO hosts AS h (id, hostname, tags, os_id, os_version_id, kernel_running,
+                          package_count, report_hash, first_report_at, last_report_at,
+                          collected_at, report_seq)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, $8, $9::bigint, $9::bigint, $10, 1)
+  ON CONFLICT (id) DO UPDATE SET
+    -- An unchanged hash means unchanged content: these then rewrite the same values.
+    hostname = EXCLUDED.hostname, tags = EXCLUDED.tags, os_id = EXCLUDED.os_id,
+    os_version_id = EXCLUDED.os_version_id, kernel_running = EXCLUDED.kernel_running,
+    package_count = EXCLUDED.package_count,
+    report_hash = EXCLUDED.report_hash,
+    last_report_at = EXCLUDED.last_report_at,
+    collected_at = EXCLUDED.collected_at,
+    report_seq = h.report_seq + 1
+  RETURNING report_seq
+), body AS (
+  INSERT INTO reports AS r (host_id, body)
+  SELECT $1, $11::bytea WHERE NOT EXISTS (SELECT 1 FROM old WHERE old.report_hash = $8)
+  ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body
+)
+SELECT (SELECT report_seq FROM up), (SELECT report_hash FROM old)
+)sql"};
+const Statement kTouchReport{1, "fp_touch_report",
+                             "UPDATE hosts SET collected_at = $3, last_report_at = $4::bigint, "
+                             "report_seq = report_seq + 1 WHERE id = $1 AND report_hash = $2 "
+                             "RETURNING report_seq"};
+const std::string kAuditLockSql = "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditLock) +
+                                  ", hashtext(coalesce(current_schema(), '')))";
+const Statement kAuditLockStmt{2, "fp_audit_lock", kAuditLockSql.c_str()};
+const Statement kAuditHead{3, "fp_audit_head",
+                           "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"};
+const Statement kAuditInsert{4, "fp_audit_insert",
+                             "INSERT INTO audit (seq, at, actor, action, target, detail, "
+                             "prev_hash, hash) VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, "
+                             "$7, $8)"};
+const Statement kGetReport{5, "fp_get_report",
+                           "SELECT r.body, h.collected_at FROM reports r JOIN hosts h "
+                           "ON h.id = r.host_id WHERE r.host_id = $1"};
+const std::string kGetHostSql = std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id = $1";
+const Statement kGetHost{6, "fp_get_host", kGetHostSql.c_str()};
+const std::string kListHostsSql =
+    std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id > $1 ORDER BY id LIMIT $2";
+const Statement kListHosts{7, "fp_list_hosts", kListHostsSql.c_str()};
+const Statement kHostCount{8, "fp_host_count", "SELECT count(*) FROM hosts"};
+const Statement kReportBatch{9, "fp_report_batch",
+                             "SELECT h.id, h.collected_at, r.body, NULL::bytea FROM hosts h "
+                             "JOIN reports r ON r.host_id = h.id "
+                             "WHERE h.id > $1 ORDER BY h.id LIMIT $2"};
+const Statement kReportBatchLedger{10, "fp_report_batch_ledger",
+                                   "SELECT h.id, h.collected_at, r.body, l.body FROM hosts h "
+                                   "JOIN reports r ON r.host_id = h.id "
+                                   "LEFT JOIN ledgers l ON l.host_id = h.id "
+                                   "WHERE h.id > $1 ORDER BY h.id LIMIT $2"};
+const Statement kGetLedger{11, "fp_get_ledger", "SELECT body FROM ledgers WHERE host_id = $1"};
+const Statement kPutLedger{12, "fp_put_ledger",
+                           "INSERT INTO ledgers (host_id, body) VALUES ($1, $2::bytea) "
+                           "ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body"};
+const Statement kDeleteLedger{13, "fp_delete_ledger", "DELETE FROM ledgers WHERE host_id = $1"};
+const Statement kInsertFixed{14, "fp_insert_fixed",
+                             "INSERT INTO fixed_findings (host_id, key, package, cves, severity, "
+                             "first_seen, fixed_at) VALUES ($1, $2, $3, $4, $5::smallint, "
+                             "$6::bigint, $7::bigint)"};
+const Statement kFixedOfHost{15, "fp_fixed_of_host",
+                             "SELECT host_id, key, package, cves, severity, first_seen, fixed_at "
+                             "FROM fixed_findings WHERE host_id = $1 ORDER BY fixed_at, id"};
+const Statement kFixedAll{16, "fp_fixed_all",
+                          "SELECT host_id, key, package, cves, severity, first_seen, fixed_at "
+                          "FROM fixed_findings ORDER BY fixed_at, id"};
+const Statement kRecordEvaluation{17, "fp_record_evaluation",
+                                  "INSERT INTO evaluations (started_at, finished_at, reason, "
+                                  "index_checksum, hosts, new_findings, fixed_findings) VALUES "
+                                  "($1::bigint, $2::bigint, $3, $4, $5::bigint, $6::bigint, "
+                                  "$7::bigint) RETURNING id"};
+const Statement kEvaluations{18, "fp_evaluations",
+                             "SELECT id, started_at, finished_at, reason, index_checksum, hosts, "
+                             "new_findings, fixed_findings FROM evaluations ORDER BY id DESC "
+                             "LIMIT $1::bigint"};
+const Statement kPutException{19, "fp_put_exception",
+                              "INSERT INTO exceptions (id, toml, created_at, created_by) "
+                              "VALUES ($1, $2, $3::bigint, $4) ON CONFLICT (id) DO NOTHING "
+                              "RETURNING id"};
+const Statement kDeleteException{20, "fp_delete_exception",
+                                 "DELETE FROM exceptions WHERE id = $1 RETURNING id"};
+const Statement kListExceptions{21, "fp_list_exceptions",
+                                "SELECT id, toml, created_at, created_by FROM exceptions "
+                                "ORDER BY id"};
+const Statement kPutToken{22, "fp_put_token",
+                          "INSERT INTO tokens (id, hash, name, role, host_id, created_at, "
+                          "revoked_at) VALUES ($1, $2, $3, $4::smallint, $5, $6::bigint, "
+                          "$7::bigint) ON CONFLICT DO NOTHING RETURNING id"};
+const Statement kFindToken{23, "fp_find_token",
+                           "SELECT id, hash, name, role, host_id, created_at, revoked_at "
+                           "FROM tokens WHERE hash = $1"};
+// Revoking twice keeps the first time: the audit trail already recorded it.
+const Statement kRevokeToken{24, "fp_revoke_token",
+                             "UPDATE tokens SET revoked_at = coalesce(revoked_at, $2::bigint) "
+                             "WHERE id = $1 RETURNING id"};
+const Statement kListTokens{25, "fp_list_tokens",
+                            "SELECT id, hash, name, role, host_id, created_at, revoked_at "
+                            "FROM tokens ORDER BY created_at, id"};
+const Statement kAuditAfter{26, "fp_audit_after",
+                            "SELECT seq, at, actor, action, target, detail, prev_hash, hash "
+                            "FROM audit WHERE seq > $1::bigint ORDER BY seq LIMIT $2::bigint"};
+const Statement kPutSetting{27, "fp_put_setting",
+                            "INSERT INTO settings (key, value) VALUES ($1, $2) "
+                            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"};
+const Statement kGetSetting{28, "fp_get_setting", "SELECT value FROM settings WHERE key = $1"};
+const Statement kSchemaVersion{29, "fp_schema_version",
+                               "SELECT coalesce(max(version), 0) FROM schema_migrations"};
+
+// ---- rows ---------------------------------------------------------------------------------
+
+std::string text_of(const PGresult* r, int row, int col) {
+  return std::string(pg::text_at(r, row, col));
+}
+
+Result<HostRecord> host_from_row(const PGresult* r, int row) {
+  HostRecord h;
+  h.id = text_of(r, row, 0);
+  h.hostname = text_of(r, row, 1);
+  auto tags = codec::decode_string_list(pg::text_at(r, row, 2));
+  if (!tags.ok()) return tags.error();
+  h.tags = std::move(*tags);
+  h.os_id = text_of(r, row, 3);
+  h.os_version_id = text_of(r, row, 4);
+  h.kernel_running = text_of(r, row, 5);
+  h.package_count = static_cast<std::size_t>(pg::int_at(r, row, 6));
+  h.report_hash = text_of(r, row, 7);
+  h.first_report_at = codec::from_unix(pg::int_at(r, row, 8));
+  h.last_report_at = codec::from_unix(pg::int_at(r, row, 9));
+  h.collected_at = text_of(r, row, 10);
+  h.report_seq = pg::int_at(r, row, 11);
+  return h;
+}
+
+Result<TokenRecord> token_from_row(const PGresult* r, int row) {
+  TokenRecord t;
+  t.id = text_of(r, row, 0);
+  t.hash = text_of(r, row, 1);
+  t.name = text_of(r, row, 2);
+  const auto role = pg::int_at(r, row, 3);
+  if (role < 1 || role > 4) {
+    return Error{ErrorCode::kInternal,
+                 "token " + t.id + " has unknown role " + std::to_string(role)};
+  }
+  t.role = static_cast<Role>(role);
+  t.host_id = text_of(r, row, 4);
+  t.created_at = codec::from_unix(pg::int_at(r, row, 5));
+  if (!pg::is_null(r, row, 6)) t.revoked_at = codec::from_unix(pg::int_at(r, row, 6));
+  return t;
+}
+
+std::int64_t clamp_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+Params audit_params(const AuditEntry& e) {
+  Params p;
+  p.integer(e.seq)
+      .integer(codec::to_unix(e.event.at))
+      .text(e.event.actor)
+      .text(e.event.action)
+      .text(e.event.target)
+      .text(e.event.detail)
+      .text(e.prev_hash)
+      .text(e.hash);
+  return p;
+}
+
+/// Chains `events` after the head read from `head` (a kAuditHead result).
+std::vector<AuditEntry> chain_after(const PGresult* head, std::vector<const AuditEvent*> events) {
+  std::int64_t seq = 0;
+  std::string prev = kZeroHash;
+  if (PQntuples(head) > 0) {
+    seq = pg::int_at(head, 0, 0);
+    prev = text_of(head, 0, 1);
+  }
+  std::vector<AuditEntry> entries;
+  entries.reserve(events.size());
+  for (const AuditEvent* event : events) {
+    AuditEntry e;
+    e.seq = ++seq;
+    e.event = *event;
+    e.prev_hash = prev;
+    e.hash = audit_entry_hash(e.seq, e.event, e.prev_hash);
+    prev = e.hash;
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+/// Rolls back whatever `conn` left open after a failure (a no-op on a broken connection).
+void abandon(pg::Connection& conn) {
+  if (PQstatus(conn.raw()) != CONNECTION_OK) return;
+  if (PQpipelineStatus(conn.raw()) != PQ_PIPELINE_OFF) return;  // broken mid-pipeline: dropped
+  if (PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) (void)conn.exec("ROLLBACK");
+}
+
+// ---- group commit -------------------------------------------------------------------------
+
+using WriteOutcome = Result<std::optional<PutReportResult>>;
+
+/// One put_report or touch_report waiting for the writer. Its parameters are built by the
+/// calling thread (encoding a report is the expensive part and runs in parallel there).
+struct WriteOp {
+  bool touch = false;
+  std::string host_id;
+  std::string new_hash;  // put: the report's content hash
+  Params lock_params;    // put: kLockHost's
+  Params params;
+  std::optional<AuditEvent> audit;
+  std::promise<WriteOutcome> done;
+};
+
+class PostgresStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const std::string& url);
+  ~PostgresStore() override;
+
+  std::string_view backend() const override { return "postgresql"; }
+  Result<int> schema_version() override;
+
+  Result<PutReportResult> put_report(const core::HostReport& report, core::TimePoint received_at,
+                                     const AuditEvent* audit) override;
+  Result<std::optional<PutReportResult>> touch_report(std::string_view host_id,
+                                                      std::string_view report_hash,
+                                                      std::string_view collected_at,
+                                                      core::TimePoint received_at,
+                                                      const AuditEvent* audit) override;
+  Result<std::optional<core::HostReport>> get_report(std::string_view host_id) override;
+  Result<std::optional<HostRecord>> get_host(std::string_view host_id) override;
+  Result<std::vector<HostRecord>> list_hosts(std::string_view after_id, std::size_t limit) override;
+  Result<std::int64_t> host_count() override;
+  Status for_each_report(
+      const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
+      bool with_ledger) override;
+
+  Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) override;
+  Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) override;
+  Result<std::vector<FixedRecord>> fixed_records(std::string_view host_id) override;
+  Result<std::int64_t> record_evaluation(const EvaluationRun& run) override;
+  Result<std::vector<EvaluationRun>> evaluations(std::size_t limit) override;
+
+  Status put_exception(const ExceptionDocument& doc) override;
+  Result<bool> delete_exception(std::string_view id) override;
+  Result<std::vector<ExceptionDocument>> list_exceptions() override;
+
+  Status put_token(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> find_token_by_hash(std::string_view hash) override;
+  Result<bool> revoke_token(std::string_view id, core::TimePoint at) override;
+  Result<std::vector<TokenRecord>> list_tokens() override;
+
+  Result<AuditEntry> append_audit(const AuditEvent& event) override;
+  Status for_each_audit(std::int64_t after_seq,
+                        const std::function<bool(const AuditEntry&)>& fn) override;
+
+  Status put_setting(std::string_view key, std::string_view value) override;
+  Result<std::optional<std::string>> get_setting(std::string_view key) override;
+
+ private:
+  explicit PostgresStore(std::string url) : url_(std::move(url)), pool_(url_, pool_size()) {}
+
+  static std::size_t pool_size() {
+    // Readers beside the one writer connection; PostgreSQL's own default allows 100 in all,
+    // shared by every replica.
+    return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8);
+  }
+
+  /// Runs one prepared statement on a pooled connection.
+  Result<ResultPtr> run(const Statement& statement, const Params& params,
+                        ResultFormat format = ResultFormat::kText);
+
+  WriteOutcome enqueue(std::unique_ptr<WriteOp> op);
+  void writer_loop();
+  void commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops);
+  Result<std::vector<std::optional<PutReportResult>>> try_commit(pg::Connection& conn,
+                                                                 const std::vector<WriteOp*>& ops);
+
+  const std::string url_;
+  pg::Pool pool_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<WriteOp>> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+  std::unique_ptr<pg::Connection> writer_conn_;  // owned by the writer thread
+};
+
+// ---- open and migrations ------------------------------------------------------------------
+
+/// The first schema of the connection's search_path ("$user" skipped, quotes removed), or ""
+/// when it is PostgreSQL's default.
+std::string first_search_path_schema(const std::string& search_path) {
+  std::size_t pos = 0;
+  while (pos <= search_path.size()) {
+    std::size_t end = pos;
+    bool quoted = false;
+    std::string item;
+    for (; end < search_path.size(); ++end) {
+      const char c = search_path[end];
+      if (c == '"') {
+        if (quoted && end + 1 < search_path.size() && search_path[end + 1] == '"') {
+          item.push_back('"');
+          ++end;
+        } else {
+          quoted = !quoted;
+        }
+      } else if (c == ',' && !quoted) {
+        break;
+      } else if (quoted || (c != ' ' && c != '\t')) {
+        item.push_back(c);
+      }
+    }
+    if (!item.empty() && item != "$user") return item;
+    pos = end + 1;
+  }
+  return {};
+}
+
+Status migrate(pg::Connection& conn) {
+  auto begun = conn.exec("BEGIN");
+  if (!begun.ok()) return begun;
+  auto fail = [&](Error error) -> Status {
+    abandon(conn);
+    return error;
+  };
+  // Replicas starting at once: one migrates, the others wait here and then find it done.
+  {
+    ResultPtr locked(
+        PQexec(conn.raw(), ("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) +
+                            ", hashtext(current_setting('search_path')))")
+                               .c_str()));
+    if (!locked || PQresultStatus(locked.get()) != PGRES_TUPLES_OK) {
+      return fail(pg::error_from(conn.raw(), locked.get(), "taking the migration lock"));
+    }
+  }
+  // A search_path naming a schema that does not exist yet: create it (one database, several
+  // stores). current_schema() is NULL exactly then.
+  {
+    ResultPtr current(
+        PQexec(conn.raw(), "SELECT current_schema(), current_setting('search_path')"));
+    if (!current || PQresultStatus(current.get()) != PGRES_TUPLES_OK) {
+      return fail(pg::error_from(conn.raw(), current.get(), "reading the search_path"));
+    }
+    if (pg::is_null(current.get(), 0, 0)) {
+      const std::string schema = first_search_path_schema(text_of(current.get(), 0, 1));
+      if (schema.empty()) {
+        return fail(core::invalid_argument(
+            "postgresql: the search_path names no schema to create the tables in"));
+      }
+      char* quoted = PQescapeIdentifier(conn.raw(), schema.data(), schema.size());
+      if (quoted == nullptr) return fail(pg::error_from(conn.raw(), nullptr, "quoting a schema"));
+      const std::string sql = std::string("CREATE SCHEMA IF NOT EXISTS ") + quoted;
+      PQfreemem(quoted);
+      if (auto created = conn.exec(sql.c_str()); !created.ok()) return fail(created.error());
+    }
+  }
+  if (auto created =
+          conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version integer PRIMARY KEY, "
+                    "applied_at bigint NOT NULL DEFAULT (extract(epoch FROM now())::bigint), "
+                    "description text NOT NULL DEFAULT '')");
+      !created.ok()) {
+    return fail(created.error());
+  }
+  ResultPtr current(PQexec(conn.raw(), "SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  if (!current || PQresultStatus(current.get()) != PGRES_TUPLES_OK) {
+    return fail(pg::error_from(conn.raw(), current.get(), "reading the schema version"));
+  }
+  const std::int64_t version = pg::int_at(current.get(), 0, 0);
+  if (version > kLatestVersion) {
+    return fail(core::unsupported(
+        "postgresql: the database schema is at version " + std::to_string(version) +
+        ", newer than this fleetpatch supports (" + std::to_string(kLatestVersion) +
+        "): it was written by a newer fleetpatch; upgrade fleetpatch to open it"));
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    if (auto applied = conn.exec(m.sql); !applied.ok()) {
+      return fail(Error{applied.error().code, "migration " + std::to_string(m.version) + " (" +
+                                                  m.description + "): " + applied.error().message});
+    }
+    Params p;
+    p.integer(m.version).text(m.description);
+    ResultPtr recorded(PQexecParams(conn.raw(),
+                                    "INSERT INTO schema_migrations (version, description) "
+                                    "VALUES ($1::integer, $2)",
+                                    p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0));
+    if (!recorded || PQresultStatus(recorded.get()) != PGRES_COMMAND_OK) {
+      return fail(pg::error_from(conn.raw(), recorded.get(), "recording a migration"));
+    }
+  }
+  auto committed = conn.exec("COMMIT");
+  if (!committed.ok()) return fail(committed.error());
+  return {};
+}
+
+Result<std::unique_ptr<Store>> PostgresStore::open(const std::string& url) {
+  auto conn = pg::Connection::connect(url);
+  if (!conn.ok()) return conn.error();
+  if (auto migrated = migrate(**conn); !migrated.ok()) return migrated.error();
+  std::unique_ptr<PostgresStore> store(new PostgresStore(url));
+  store->pool_.adopt(std::move(*conn));
+  store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+PostgresStore::~PostgresStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Result<ResultPtr> PostgresStore::run(const Statement& statement, const Params& params,
+                                     ResultFormat format) {
+  auto lease = pool_.acquire();
+  if (!lease.ok()) return lease.error();
+  return (*lease)->run(statement, params, format);
+}
+
+Result<int> PostgresStore::schema_version() {
+  auto r = run(kSchemaVersion, Params());
+  if (!r.ok()) return r.error();
+  return static_cast<int>(pg::int_at(r->get(), 0, 0));
+}
+
+// ---- reports ------------------------------------------------------------------------------
+
+WriteOutcome PostgresStore::enqueue(std::unique_ptr<WriteOp> op) {
+  auto done = op->done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Error{ErrorCode::kInternal, "store is closing"};
+    queue_.push_back(std::move(op));
+  }
+  wake_.notify_one();
+  return done.get();
+}
+
+void PostgresStore::writer_loop() {
+  // Batches form by themselves: while one commits, the next callers queue up.
+  constexpr std::size_t kMaxBatch = 256;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued has been answered
+    std::vector<std::unique_ptr<WriteOp>> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    commit_ops(batch);
+    lock.lock();
+  }
+}
+
+void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
+  auto attempt = [&](const std::vector<WriteOp*>& some)
+      -> Result<std::vector<std::optional<PutReportResult>>> {
+    if (writer_conn_ && !writer_conn_->reusable()) writer_conn_.reset();
+    if (!writer_conn_) {
+      auto conn = pg::Connection::connect(url_);
+      if (!conn.ok()) return conn.error();
+      writer_conn_ = std::move(*conn);
+    }
+    auto done = try_commit(*writer_conn_, some);
+    if (!done.ok()) abandon(*writer_conn_);
+    return done;
+  };
+  std::vector<WriteOp*> all;
+  for (auto& op : ops) all.push_back(op.get());
+  auto together = attempt(all);
+  if (together.ok()) {
+    for (std::size_t i = 0; i < ops.size(); ++i) ops[i]->done.set_value((*together)[i]);
+    return;
+  }
+  // A lost connection leaves the COMMIT's outcome unknown: retrying could apply writes twice,
+  // so everyone hears the error (the agents resend).
+  if (ops.size() == 1 || !writer_conn_ || !writer_conn_->reusable()) {
+    for (auto& op : ops) op->done.set_value(together.error());
+    return;
+  }
+  // A statement failed and the batch rolled back: retry each write on its own, so that one bad
+  // write does not fail its neighbours.
+  for (auto& op : ops) {
+    auto alone = attempt({op.get()});
+    if (alone.ok()) {
+      op->done.set_value((*alone)[0]);
+    } else {
+      op->done.set_value(alone.error());
+    }
+  }
+}
+
+Result<std::vector<std::optional<PutReportResult>>> PostgresStore::try_commit(
+    pg::Connection& conn, const std::vector<WriteOp*>& ops) {
+  // Rows are locked in host id order, so that two replicas' batches cannot deadlock; a stable
+  // sort keeps one host's writes in arrival order.
+  std::vector<std::size_t> order(ops.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return ops[a]->host_id < ops[b]->host_id; });
+  const bool any_audit =
+      std::any_of(ops.begin(), ops.end(), [](const WriteOp* op) { return op->audit.has_value(); });
+
+  // Round trip 1: BEGIN, every write, and (when audited) the audit lock and chain head.
+  std::vector<Queued> first;
+  first.push_back({nullptr, nullptr, "BEGIN"});
+  std::vector<std::size_t> result_of(ops.size());  // index into the pipeline's results
+  for (std::size_t i : order) {
+    if (!ops[i]->touch) first.push_back({&kLockHost, &ops[i]->lock_params});
+    result_of[i] = first.size();
+    first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport, &ops[i]->params});
+  }
+  const Params none;
+  if (any_audit) {
+    first.push_back({&kAuditLockStmt, &none});
+    first.push_back({&kAuditHead, &none});
+  }
+  auto written = conn.pipeline(first);
+  if (!written.ok()) return written.error();
+
+  std::vector<std::optional<PutReportResult>> outcomes(ops.size());
+  std::vector<const AuditEvent*> events;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const WriteOp& op = *ops[order[k]];
+    const PGresult* r = (*written)[result_of[order[k]]].get();
+    std::optional<PutReportResult> outcome;
+    if (op.touch) {
+      if (PQntuples(r) == 1) outcome = PutReportResult{pg::int_at(r, 0, 0), false};
+    } else {
+      const bool same = !pg::is_null(r, 0, 1) && pg::text_at(r, 0, 1) == op.new_hash;
+      outcome = PutReportResult{pg::int_at(r, 0, 0), !same};
+    }
+    // A touch that did not match changed nothing, so it is not audited either.
+    if (outcome && op.audit) events.push_back(&*op.audit);
+    outcomes[order[k]] = outcome;
+  }
+
+  // Round trip 2: the batch's audit entries, chained after the head, and COMMIT.
+  std::vector<Queued> second;
+  std::vector<Params> audit_rows;
+  if (!events.empty()) {
+    const auto entries = chain_after(written->back().get(), events);
+    audit_rows.reserve(entries.size());
+    for (const auto& e : entries) audit_rows.push_back(audit_params(e));
+    for (const auto& p : audit_rows) second.push_back({&kAuditInsert, &p});
+  }
+  second.push_back({nullptr, nullptr, "COMMIT"});
+  auto committed = conn.pipeline(second);
+  if (!committed.ok()) return committed.error();
+  return outcomes;
+}
+
+Result<PutReportResult> PostgresStore::put_report(const core::HostReport& report,
+                                                  core::TimePoint received_at,
+                                                  const AuditEvent* audit) {
+  if (report.host.id.empty()) return core::invalid_argument("report without host.id");
+  auto op = std::make_unique<WriteOp>();
+  codec::EncodedReport encoded = codec::encode_report(report);
+  op->host_id = report.host.id;
+  op->lock_params.text(report.host.id);
+  op->params.text(report.host.id)
+      .text(report.host.hostname)
+      .text(codec::encode_string_list(report.host.tags))
+      .text(report.os.id)
+      .text(report.os.version_id)
+      .text(report.kernel.running)
+      .integer(static_cast<std::int64_t>(report.packages.size()))
+      .text(encoded.content_hash)
+      .integer(codec::to_unix(received_at))
+      .text(report.collected_at)
+      .binary(encoded.body);
+  op->new_hash = std::move(encoded.content_hash);
+  if (audit != nullptr) op->audit = *audit;
+  auto outcome = enqueue(std::move(op));
+  if (!outcome.ok()) return outcome.error();
+  return **outcome;
+}
+
+Result<std::optional<PutReportResult>> PostgresStore::touch_report(std::string_view host_id,
+                                                                   std::string_view report_hash,
+                                                                   std::string_view collected_at,
+                                                                   core::TimePoint received_at,
+                                                                   const AuditEvent* audit) {
+  auto op = std::make_unique<WriteOp>();
+  op->touch = true;
+  op->host_id = std::string(host_id);
+  op->params.text(host_id)
+      .text(report_hash)
+      .text(collected_at)
+      .integer(codec::to_unix(received_at));
+  if (audit != nullptr) op->audit = *audit;
+  return enqueue(std::move(op));
+}
+
+Result<std::optional<core::HostReport>> PostgresStore::get_report(std::string_view host_id) {
+  Params p;
+  p.text(host_id);
+  // Binary results: the body arrives as raw bytes; collected_at (text) is raw bytes as well.
+  auto r = run(kGetReport, p, ResultFormat::kBinary);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) return std::optional<core::HostReport>{};
+  auto report = codec::decode_report(pg::text_at(r->get(), 0, 0), pg::text_at(r->get(), 0, 1));
+  if (!report.ok()) {
+    return Error{report.error().code,
+                 "host " + std::string(host_id) + ": " + report.error().message};
+  }
+  return std::optional<core::HostReport>(std::move(*report));
+}
+
+Result<std::optional<HostRecord>> PostgresStore::get_host(std::string_view host_id) {
+  Params p;
+  p.text(host_id);
+  auto r = run(kGetHost, p);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) return std::optional<HostRecord>{};
+  auto host = host_from_row(r->get(), 0);
+  if (!host.ok()) return host.error();
+  return std::optional<HostRecord>(std::move(*host));
+}
+
+Result<std::vector<HostRecord>> PostgresStore::list_hosts(std::string_view after_id,
+                                                          std::size_t limit) {
+  Params p;
+  p.text(after_id).integer(clamp_limit(limit));
+  auto r = run(kListHosts, p);
+  if (!r.ok()) return r.error();
+  std::vector<HostRecord> out;
+  const int rows = PQntuples(r->get());
+  out.reserve(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    auto host = host_from_row(r->get(), i);
+    if (!host.ok()) return host.error();
+    out.push_back(std::move(*host));
+  }
+  return out;
+}
+
+Result<std::int64_t> PostgresStore::host_count() {
+  auto r = run(kHostCount, Params());
+  if (!r.ok()) return r.error();
+  return pg::int_at(r->get(), 0, 0);
+}
+
+Status PostgresStore::for_each_report(
+    const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
+    bool with_ledger) {
+  // Keyset batches, no transaction held while `fn` runs (it may write through this store, and
+  // a long snapshot would hold back vacuum). Only one batch of compressed bodies is in memory.
+  constexpr std::int64_t kBatch = 256;
+  std::string after;
+  for (;;) {
+    Params p;
+    p.text(after).integer(kBatch);
+    auto r = run(with_ledger ? kReportBatchLedger : kReportBatch, p, ResultFormat::kBinary);
+    if (!r.ok()) return r.error();
+    const PGresult* rows = r->get();
+    const int n = PQntuples(rows);
+    for (int i = 0; i < n; ++i) {
+      auto report = codec::decode_report(pg::text_at(rows, i, 2), pg::text_at(rows, i, 1));
+      if (!report.ok()) {
+        return Error{report.error().code,
+                     "host " + text_of(rows, i, 0) + ": " + report.error().message};
+      }
+      std::vector<LedgerEntry> ledger;
+      if (with_ledger) {
+        auto decoded = codec::decode_ledger(pg::text_at(rows, i, 3));
+        if (!decoded.ok()) {
+          return Error{decoded.error().code,
+                       "host " + text_of(rows, i, 0) + ": " + decoded.error().message};
+        }
+        ledger = std::move(*decoded);
+      }
+      if (!fn(std::move(*report), std::move(ledger))) return {};
+    }
+    if (n < kBatch) return {};
+    after = text_of(rows, n - 1, 0);
+  }
+}
+
+// ---- ledger and evaluations ---------------------------------------------------------------
+
+Result<std::vector<LedgerEntry>> PostgresStore::get_ledger(std::string_view host_id) {
+  Params p;
+  p.text(host_id);
+  auto r = run(kGetLedger, p, ResultFormat::kBinary);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) return codec::decode_ledger("");
+  return codec::decode_ledger(pg::text_at(r->get(), 0, 0));
+}
+
+Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
+  if (updates.empty()) return {};
+  // Everything in one pipelined transaction: a batch of thousands of hosts is one round trip.
+  std::vector<Params> params;
+  std::vector<const Statement*> statements;
+  for (const auto& u : updates) {
+    Params ledger;
+    ledger.text(u.host_id);
+    if (u.current.empty()) {
+      statements.push_back(&kDeleteLedger);
+    } else {
+      ledger.binary(codec::encode_ledger(u.current));
+      statements.push_back(&kPutLedger);
+    }
+    params.push_back(std::move(ledger));
+    for (const auto& f : u.fixed) {
+      Params fixed;
+      // The update names the host; a record's own host_id may be left empty by callers.
+      fixed.text(f.host_id.empty() ? u.host_id : f.host_id)
+          .text(f.key)
+          .text(f.package)
+          .text(codec::encode_string_list(f.cves))
+          .integer(static_cast<std::int64_t>(f.severity))
+          .integer(codec::to_unix(f.first_seen))
+          .integer(codec::to_unix(f.fixed_at));
+      params.push_back(std::move(fixed));
+      statements.push_back(&kInsertFixed);
+    }
+  }
+  std::vector<Queued> queued;
+  queued.reserve(params.size() + 2);
+  queued.push_back({nullptr, nullptr, "BEGIN"});
+  for (std::size_t i = 0; i < params.size(); ++i) queued.push_back({statements[i], &params[i]});
+  queued.push_back({nullptr, nullptr, "COMMIT"});
+  auto lease = pool_.acquire();
+  if (!lease.ok()) return lease.error();
+  auto done = (*lease)->pipeline(queued);
+  if (!done.ok()) {
+    abandon(**lease);
+    return done.error();
+  }
+  return {};
+}
+
+Result<std::vector<FixedRecord>> PostgresStore::fixed_records(std::string_view host_id) {
+  Params p;
+  if (!host_id.empty()) p.text(host_id);
+  auto r = run(host_id.empty() ? kFixedAll : kFixedOfHost, p);
+  if (!r.ok()) return r.error();
+  std::vector<FixedRecord> out;
+  const PGresult* rows = r->get();
+  for (int i = 0; i < PQntuples(rows); ++i) {
+    FixedRecord f;
+    f.host_id = text_of(rows, i, 0);
+    f.key = text_of(rows, i, 1);
+    f.package = text_of(rows, i, 2);
+    auto cves = codec::decode_string_list(pg::text_at(rows, i, 3));
+    if (!cves.ok()) return cves.error();
+    f.cves = std::move(*cves);
+    const auto severity = pg::int_at(rows, i, 4);
+    f.severity = severity >= 0 && severity <= 4 ? static_cast<core::Severity>(severity)
+                                                : core::Severity::kUnknown;
+    f.first_seen = codec::from_unix(pg::int_at(rows, i, 5));
+    f.fixed_at = codec::from_unix(pg::int_at(rows, i, 6));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Result<std::int64_t> PostgresStore::record_evaluation(const EvaluationRun& run_record) {
+  Params p;
+  p.integer(codec::to_unix(run_record.started_at))
+      .integer(codec::to_unix(run_record.finished_at))
+      .text(run_record.reason)
+      .text(run_record.index_checksum)
+      .integer(run_record.hosts)
+      .integer(run_record.new_findings)
+      .integer(run_record.fixed_findings);
+  auto r = run(kRecordEvaluation, p);
+  if (!r.ok()) return r.error();
+  return pg::int_at(r->get(), 0, 0);
+}
+
+Result<std::vector<EvaluationRun>> PostgresStore::evaluations(std::size_t limit) {
+  Params p;
+  p.integer(clamp_limit(limit));
+  auto r = run(kEvaluations, p);
+  if (!r.ok()) return r.error();
+  std::vector<EvaluationRun> out;
+  const PGresult* rows = r->get();
+  for (int i = 0; i < PQntuples(rows); ++i) {
+    EvaluationRun e;
+    e.id = pg::int_at(rows, i, 0);
+    e.started_at = codec::from_unix(pg::int_at(rows, i, 1));
+    e.finished_at = codec::from_unix(pg::int_at(rows, i, 2));
+    e.reason = text_of(rows, i, 3);
+    e.index_checksum = text_of(rows, i, 4);
+    e.hosts = pg::int_at(rows, i, 5);
+    e.new_findings = pg::int_at(rows, i, 6);
+    e.fixed_findings = pg::int_at(rows, i, 7);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// ---- exceptions and tokens ----------------------------------------------------------------
+
+Status PostgresStore::put_exception(const ExceptionDocument& doc) {
+  Params p;
+  p.text(doc.id).text(doc.toml).integer(codec::to_unix(doc.created_at)).text(doc.created_by);
+  auto r = run(kPutException, p);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) {
+    return core::invalid_argument("exception id \"" + doc.id + "\" already exists");
+  }
+  return {};
+}
+
+Result<bool> PostgresStore::delete_exception(std::string_view id) {
+  Params p;
+  p.text(id);
+  auto r = run(kDeleteException, p);
+  if (!r.ok()) return r.error();
+  return PQntuples(r->get()) > 0;
+}
+
+Result<std::vector<ExceptionDocument>> PostgresStore::list_exceptions() {
+  auto r = run(kListExceptions, Params());
+  if (!r.ok()) return r.error();
+  std::vector<ExceptionDocument> out;
+  const PGresult* rows = r->get();
+  for (int i = 0; i < PQntuples(rows); ++i) {
+    out.push_back({text_of(rows, i, 0), text_of(rows, i, 1),
+                   codec::from_unix(pg::int_at(rows, i, 2)), text_of(rows, i, 3)});
+  }
+  return out;
+}
+
+Status PostgresStore::put_token(const TokenRecord& token) {
+  Params p;
+  p.text(token.id)
+      .text(token.hash)
+      .text(token.name)
+      .integer(static_cast<std::int64_t>(token.role))
+      .text(token.host_id)
+      .integer(codec::to_unix(token.created_at));
+  if (token.revoked_at) {
+    p.integer(codec::to_unix(*token.revoked_at));
+  } else {
+    p.null();
+  }
+  auto r = run(kPutToken, p);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) {
+    return core::invalid_argument("token id \"" + token.id + "\" or its hash already exists");
+  }
+  return {};
+}
+
+Result<std::optional<TokenRecord>> PostgresStore::find_token_by_hash(std::string_view hash) {
+  Params p;
+  p.text(hash);
+  auto r = run(kFindToken, p);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) return std::optional<TokenRecord>{};
+  auto token = token_from_row(r->get(), 0);
+  if (!token.ok()) return token.error();
+  return std::optional<TokenRecord>(std::move(*token));
+}
+
+Result<bool> PostgresStore::revoke_token(std::string_view id, core::TimePoint at) {
+  Params p;
+  p.text(id).integer(codec::to_unix(at));
+  auto r = run(kRevokeToken, p);
+  if (!r.ok()) return r.error();
+  return PQntuples(r->get()) > 0;
+}
+
+Result<std::vector<TokenRecord>> PostgresStore::list_tokens() {
+  auto r = run(kListTokens, Params());
+  if (!r.ok()) return r.error();
+  std::vector<TokenRecord> out;
+  for (int i = 0; i < PQntuples(r->get()); ++i) {
+    auto token = token_from_row(r->get(), i);
+    if (!token.ok()) return token.error();
+    out.push_back(std::move(*token));
+  }
+  return out;
+}
+
+// ---- audit and settings -------------------------------------------------------------------
+
+Result<AuditEntry> PostgresStore::append_audit(const AuditEvent& event) {
+  auto lease = pool_.acquire();
+  if (!lease.ok()) return lease.error();
+  pg::Connection& conn = **lease;
+  const Params none;
+  auto head =
+      conn.pipeline({{nullptr, nullptr, "BEGIN"}, {&kAuditLockStmt, &none}, {&kAuditHead, &none}});
+  if (!head.ok()) {
+    abandon(conn);
+    return head.error();
+  }
+  auto entries = chain_after(head->back().get(), {&event});
+  const Params row = audit_params(entries[0]);
+  auto committed = conn.pipeline({{&kAuditInsert, &row}, {nullptr, nullptr, "COMMIT"}});
+  if (!committed.ok()) {
+    abandon(conn);
+    return committed.error();
+  }
+  return std::move(entries[0]);
+}
+
+Status PostgresStore::for_each_audit(std::int64_t after_seq,
+                                     const std::function<bool(const AuditEntry&)>& fn) {
+  constexpr std::int64_t kBatch = 1024;
+  for (;;) {
+    Params p;
+    p.integer(after_seq).integer(kBatch);
+    auto r = run(kAuditAfter, p);
+    if (!r.ok()) return r.error();
+    const PGresult* rows = r->get();
+    const int n = PQntuples(rows);
+    for (int i = 0; i < n; ++i) {
+      AuditEntry e;
+      e.seq = pg::int_at(rows, i, 0);
+      e.event.at = codec::from_unix(pg::int_at(rows, i, 1));
+      e.event.actor = text_of(rows, i, 2);
+      e.event.action = text_of(rows, i, 3);
+      e.event.target = text_of(rows, i, 4);
+      e.event.detail = text_of(rows, i, 5);
+      e.prev_hash = text_of(rows, i, 6);
+      e.hash = text_of(rows, i, 7);
+      if (!fn(e)) return {};
+      after_seq = e.seq;
+    }
+    if (n < kBatch) return {};
+  }
+}
+
+Status PostgresStore::put_setting(std::string_view key, std::string_view value) {
+  Params p;
+  p.text(key).text(value);
+  auto r = run(kPutSetting, p);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+Result<std::optional<std::string>> PostgresStore::get_setting(std::string_view key) {
+  Params p;
+  p.text(key);
+  auto r = run(kGetSetting, p);
+  if (!r.ok()) return r.error();
+  if (PQntuples(r->get()) == 0) return std::optional<std::string>{};
+  return std::optional<std::string>(text_of(r->get(), 0, 0));
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Store>> open_postgres(const std::string& url) {
+  return PostgresStore::open(url);
+}
+
+}  // namespace fleetpatch::store
