@@ -22,6 +22,10 @@ long days_between(core::TimePoint from, core::TimePoint to) {
 }
 
 bool present(policy::Status s) { return s != policy::Status::kFixed; }
+/// Open or due soon: its deadline is still ahead.
+bool upcoming(policy::Status s) {
+  return s == policy::Status::kOpen || s == policy::Status::kDueSoon;
+}
 bool actionable(policy::Status s) {
   return s == policy::Status::kOpen || s == policy::Status::kDueSoon ||
          s == policy::Status::kOverdue;
@@ -345,7 +349,9 @@ struct ComplianceBuilder::Impl {
     report.by_severity[4 - static_cast<std::size_t>(f.severity)].counts.add(e.status);
     if (present(e.status)) {
       h.max_risk = std::max(h.max_risk, e.risk.score);
-      if (actionable(e.status) && e.deadline.deadline &&
+      // The next deadline still ahead: an overdue finding's has passed (the overdue column
+      // counts those), so it would hide the date an operator has to plan for.
+      if (upcoming(e.status) && e.deadline.deadline &&
           (!h.next_deadline || *e.deadline.deadline < *h.next_deadline)) {
         h.next_deadline = e.deadline.deadline;
       }

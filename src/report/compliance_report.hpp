@@ -93,7 +93,9 @@ struct HostRow {
   bool compliant = true;
   StatusCounts counts;
   double max_risk = 0;
-  std::optional<core::TimePoint> next_deadline;  // earliest deadline of an open/due-soon finding
+  /// The earliest deadline of an open or due-soon finding: the next one still ahead (overdue
+  /// findings are counted in counts.overdue, their deadlines have passed). nullopt when none.
+  std::optional<core::TimePoint> next_deadline;
 };
 
 struct CveRow {

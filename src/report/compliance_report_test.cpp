@@ -126,6 +126,52 @@ TEST(ComplianceReport, SummaryAndSections) {
   EXPECT_EQ(r.version_sprawl[0].package, "openssl");
 }
 
+// per_host next_deadline is the earliest deadline still ahead (open or due-soon findings): an
+// overdue finding's passed deadline is what the overdue count says, not the date to plan for.
+TEST(ComplianceReport, NextDeadlineIsTheEarliestUpcomingOne) {
+  std::vector<Host> hosts = fleet();
+  hosts.push_back(
+      host("old-1", {}, {finding("openssl", Severity::kHigh, "A-1", {"CVE-2026-0001"})}));
+  const ComplianceReport r = build(hosts, "2026-02-01T00:00:00Z");
+  const struct {
+    std::string host;
+    std::optional<std::string> next;
+    std::size_t overdue;
+  } cases[] = {
+      // openssl (high, due 01-31) is overdue; bash (medium, 90 days from 01-01) is next.
+      {"web-1", "2026-04-01", 1},
+      // openssl overdue; curl (critical, 30 days from 01-05) due soon.
+      {"web-2", "2026-02-04", 1},
+      {"db-1", "2026-07-19", 0},   // zlib (low, 180 days from 01-20)
+      {"old-1", std::nullopt, 1},  // nothing ahead, only an overdue finding
+  };
+  ASSERT_EQ(r.per_host.size(), std::size(cases));
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.host);
+    const auto row = std::find_if(r.per_host.begin(), r.per_host.end(),
+                                  [&c](const HostRow& h) { return h.id == c.host; });
+    ASSERT_NE(row, r.per_host.end());
+    EXPECT_EQ(row->counts.overdue, c.overdue);
+    if (c.next) {
+      ASSERT_TRUE(row->next_deadline);
+      EXPECT_EQ(*row->next_deadline, at(*c.next));
+    } else {
+      EXPECT_FALSE(row->next_deadline) << core::format_rfc3339(*row->next_deadline);
+    }
+  }
+  // The JSON carries the same dates.
+  std::ostringstream out;
+  write_compliance_json(out, r, {.pretty = false, .include_findings = false});
+  const auto j = nlohmann::json::parse(out.str());
+  for (const auto& h : j["per_host"]) {
+    if (h["host"] == "old-1") {
+      EXPECT_TRUE(h["next_deadline"].is_null());
+    } else if (h["host"] == "web-1") {
+      EXPECT_EQ(h["next_deadline"], "2026-04-01T00:00:00Z");
+    }
+  }
+}
+
 TEST(ComplianceReport, VersionSprawl) {
   BuildOptions options;
   options.sprawl_min_versions = 2;

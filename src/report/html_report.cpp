@@ -429,7 +429,7 @@ class Page {
     out_ << "<table><thead><tr><th>Host</th><th>Compliant</th><th class=\"num\">Overdue</th>"
             "<th class=\"num\">Due soon</th><th class=\"num\">Open</th>"
             "<th class=\"num\">Mitigated</th><th class=\"num\">Excepted</th>"
-            "<th class=\"num\">Max risk</th><th>Earliest "
+            "<th class=\"num\">Max risk</th><th>Next "
             "deadline</th><th>Inventory</th></tr></thead>"
             "<tbody>";
     const std::size_t shown = std::min(r_.per_host.size(), o_.max_table_rows);
