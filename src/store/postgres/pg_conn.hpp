@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <cstddef>
@@ -49,12 +50,17 @@ class Params {
   Params& optional_text(const std::optional<std::string>& value);
 
   int size() const { return static_cast<int>(values_.size()); }
+  /// Why the parameters cannot be sent, or empty. libpq sends text parameters as C strings: a
+  /// NUL inside one would silently cut it short, so it is refused instead (PostgreSQL text
+  /// cannot hold a NUL anyway).
+  const std::string& problem() const { return problem_; }
   /// Pointer arrays for libpq; valid until the next change to the Params.
   const char* const* values() const;
   const int* lengths() const { return lengths_.data(); }
   const int* formats() const { return formats_.data(); }
 
  private:
+  std::string problem_;
   std::vector<std::string> storage_;
   std::vector<int> values_;  // index into storage_, -1 for NULL
   std::vector<int> lengths_;
@@ -66,8 +72,8 @@ class Params {
 /// are all text or bytea (whose binary forms are their raw bytes).
 enum class ResultFormat : int { kText = 0, kBinary = 1 };
 
-/// A libpq error as a core::Error: unique violations are kInvalidArgument, a lost or refused
-/// connection kIo, anything else kInternal. `what` says what we were doing.
+/// A libpq error as a core::Error: unique violations and refused data are kInvalidArgument, a lost
+/// or refused connection kIo, anything else kInternal. `what` says what we were doing.
 core::Error error_from(PGconn* conn, const PGresult* result, std::string_view what);
 
 /// SQLSTATE of a failed result ("23505"), empty when there is none.
@@ -100,9 +106,9 @@ class Connection {
                               ResultFormat format = ResultFormat::kText);
   /// Prepares `statement` on this connection unless it already is (synchronous round trip).
   core::Status prepare(const Statement& statement);
-  /// Sends every statement of `queued` in one pipeline (one round trip, libpq pipeline mode),
-  /// then reads all results. Fails with the first statement that failed (the server skipped the
-  /// ones after it); an open transaction is then left to the caller to roll back.
+  /// Sends the statements of `queued` pipelined (libpq pipeline mode: one round trip per 512
+  /// statements), then reads all results. Fails with the first statement that failed (the server
+  /// skipped the ones after it); an open transaction is then left to the caller to roll back.
   core::Result<std::vector<ResultPtr>> pipeline(const std::vector<Queued>& queued);
 
   /// True when the connection can go back to the pool: connected, idle, not in a transaction,
@@ -183,6 +189,9 @@ inline std::string trimmed(const char* message) {
 }  // namespace detail
 
 inline Params& Params::text(std::string_view value) {
+  if (problem_.empty() && value.find('\0') != std::string_view::npos) {
+    problem_ = "parameter " + std::to_string(values_.size() + 1) + " contains a NUL byte";
+  }
   values_.push_back(static_cast<int>(storage_.size()));
   storage_.emplace_back(value);
   lengths_.push_back(static_cast<int>(value.size()));
@@ -230,7 +239,10 @@ inline core::Error error_from(PGconn* conn, const PGresult* result, std::string_
   if (detail.empty() && conn != nullptr) detail = detail::trimmed(PQerrorMessage(conn));
   std::string message = "postgresql: " + std::string(what) + ": " + detail;
   const std::string state = sqlstate(result);
-  if (state == "23505") return core::invalid_argument(std::move(message));
+  // Unique violations, and data the server refuses (class 22: a NUL or invalid UTF-8 in a text
+  // column, a number out of range) are the caller's input, not a server fault.
+  if (state == "23505" || state.starts_with("22"))
+    return core::invalid_argument(std::move(message));
   // Class 08: connection exceptions; a connection that went bad is the same to the caller.
   if (state.starts_with("08") || (conn != nullptr && PQstatus(conn) != CONNECTION_OK)) {
     return core::io_error(std::move(message));
@@ -279,6 +291,10 @@ inline core::Status Connection::prepare(const Statement& statement) {
 
 inline core::Result<ResultPtr> Connection::run(const Statement& statement, const Params& params,
                                                ResultFormat format) {
+  if (!params.problem().empty()) {
+    return core::invalid_argument(std::string("postgresql: ") + statement.name + ": " +
+                                  params.problem());
+  }
   if (auto prepared = prepare(statement); !prepared.ok()) return prepared.error();
   ResultPtr result(PQexecPrepared(conn_, statement.name, params.size(), params.values(),
                                   params.lengths(), params.formats(), static_cast<int>(format)));
@@ -291,52 +307,68 @@ inline core::Result<ResultPtr> Connection::run(const Statement& statement, const
 
 inline core::Result<std::vector<ResultPtr>> Connection::pipeline(
     const std::vector<Queued>& queued) {
+  // In blocking mode the server's replies pile up unread while we send; a sync every kChunk
+  // statements keeps them well below the socket buffers (libpq's pipeline deadlock warning).
+  // A sync inside BEGIN ... COMMIT does not end the transaction.
+  constexpr std::size_t kChunk = 512;
   for (const Queued& q : queued) {
     if (q.statement == nullptr) continue;
+    if (!q.params->problem().empty()) {
+      return core::invalid_argument(std::string("postgresql: ") + q.statement->name + ": " +
+                                    q.params->problem());
+    }
     if (auto prepared = prepare(*q.statement); !prepared.ok()) return prepared.error();
   }
   if (PQenterPipelineMode(conn_) != 1) return error_from(conn_, nullptr, "entering pipeline mode");
-  std::optional<core::Error> failure;
-  std::size_t sent = 0;
-  for (const Queued& q : queued) {
-    const int ok = q.statement != nullptr
-                       ? PQsendQueryPrepared(conn_, q.statement->name, q.params->size(),
-                                             q.params->values(), q.params->lengths(),
-                                             q.params->formats(), static_cast<int>(q.format))
-                       : PQsendQueryParams(conn_, q.sql, 0, nullptr, nullptr, nullptr, nullptr,
-                                           static_cast<int>(q.format));
-    if (ok != 1) {
-      failure = error_from(conn_, nullptr, "sending a pipelined statement");
-      break;
-    }
-    ++sent;
-  }
-  if (PQpipelineSync(conn_) != 1) {
-    // The connection is broken: nothing more can be read; reusable() is false from here on.
-    return failure ? *failure : error_from(conn_, nullptr, "pipeline sync");
-  }
   std::vector<ResultPtr> results;
-  results.reserve(sent);
-  for (std::size_t i = 0; i < sent; ++i) {
-    ResultPtr result(PQgetResult(conn_));
-    if (!result) return error_from(conn_, nullptr, "reading pipelined results");
-    const auto status = PQresultStatus(result.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failure) {
-      const Queued& q = queued[i];
-      failure = error_from(conn_, result.get(), q.statement != nullptr ? q.statement->name : q.sql);
+  results.reserve(queued.size());
+  for (std::size_t begin = 0; begin < queued.size(); begin += kChunk) {
+    const std::size_t end = std::min(queued.size(), begin + kChunk);
+    std::optional<core::Error> failure;
+    std::size_t sent = begin;
+    for (; sent < end; ++sent) {
+      const Queued& q = queued[sent];
+      const int ok = q.statement != nullptr
+                         ? PQsendQueryPrepared(conn_, q.statement->name, q.params->size(),
+                                               q.params->values(), q.params->lengths(),
+                                               q.params->formats(), static_cast<int>(q.format))
+                         : PQsendQueryParams(conn_, q.sql, 0, nullptr, nullptr, nullptr, nullptr,
+                                             static_cast<int>(q.format));
+      if (ok != 1) {
+        failure = error_from(conn_, nullptr, "sending a pipelined statement");
+        break;
+      }
     }
-    results.push_back(std::move(result));
-    // Each statement's results end with a null.
-    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
-  }
-  ResultPtr sync(PQgetResult(conn_));
-  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-    return failure ? *failure : error_from(conn_, sync.get(), "pipeline sync");
+    if (PQpipelineSync(conn_) != 1) {
+      // The connection is broken: nothing more can be read; reusable() is false from here on.
+      return failure ? *failure : error_from(conn_, nullptr, "pipeline sync");
+    }
+    for (std::size_t i = begin; i < sent; ++i) {
+      ResultPtr result(PQgetResult(conn_));
+      if (!result) return error_from(conn_, nullptr, "reading pipelined results");
+      const auto status = PQresultStatus(result.get());
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failure) {
+        const Queued& q = queued[i];
+        failure =
+            error_from(conn_, result.get(), q.statement != nullptr ? q.statement->name : q.sql);
+      }
+      results.push_back(std::move(result));
+      // Each statement's results end with a null.
+      while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    }
+    ResultPtr sync(PQgetResult(conn_));
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      return failure ? *failure : error_from(conn_, sync.get(), "pipeline sync");
+    }
+    if (failure) {
+      // The server skipped the rest of this chunk; the ones after it are not sent at all.
+      if (PQexitPipelineMode(conn_) != 1) return error_from(conn_, nullptr, "leaving pipeline");
+      return *failure;
+    }
   }
   if (PQexitPipelineMode(conn_) != 1) {
-    return failure ? *failure : error_from(conn_, nullptr, "leaving pipeline mode");
+    return error_from(conn_, nullptr, "leaving pipeline mode");
   }
-  if (failure) return *failure;
   return results;
 }
 

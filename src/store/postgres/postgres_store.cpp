@@ -447,8 +447,11 @@ class PostgresStore final : public Store {
   WriteOutcome enqueue(std::unique_ptr<WriteOp> op);
   void writer_loop();
   void commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops);
+  /// Writes `ops` in one transaction. `maybe_committed` is set once COMMIT has been sent: a
+  /// failure after that point on a lost connection has an unknown outcome.
   Result<std::vector<std::optional<PutReportResult>>> try_commit(pg::Connection& conn,
-                                                                 const std::vector<WriteOp*>& ops);
+                                                                 const std::vector<WriteOp*>& ops,
+                                                                 bool& maybe_committed);
 
   const std::string url_;
   pg::Pool pool_;
@@ -593,7 +596,16 @@ Result<ResultPtr> PostgresStore::run(const Statement& statement, const Params& p
                                      ResultFormat format) {
   auto lease = pool_.acquire();
   if (!lease.ok()) return lease.error();
-  return (*lease)->run(statement, params, format);
+  auto result = (*lease)->run(statement, params, format);
+  // An idle pooled connection may have died with a server restart; a read is safe to repeat on
+  // a fresh one (a write is not: it may have committed before the connection went).
+  if (!result.ok() && PQstatus((*lease)->raw()) != CONNECTION_OK &&
+      std::string_view(statement.sql).starts_with("SELECT")) {
+    auto retry = pool_.acquire();
+    if (!retry.ok()) return result.error();
+    return (*retry)->run(statement, params, format);
+  }
+  return result;
 }
 
 Result<int> PostgresStore::schema_version() {
@@ -636,15 +648,21 @@ void PostgresStore::writer_loop() {
 void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
   auto attempt = [&](const std::vector<WriteOp*>& some)
       -> Result<std::vector<std::optional<PutReportResult>>> {
-    if (writer_conn_ && !writer_conn_->reusable()) writer_conn_.reset();
-    if (!writer_conn_) {
-      auto conn = pg::Connection::connect(url_);
-      if (!conn.ok()) return conn.error();
-      writer_conn_ = std::move(*conn);
+    for (int tries = 0;; ++tries) {
+      if (writer_conn_ && !writer_conn_->reusable()) writer_conn_.reset();
+      if (!writer_conn_) {
+        auto conn = pg::Connection::connect(url_);
+        if (!conn.ok()) return conn.error();
+        writer_conn_ = std::move(*conn);
+      }
+      bool maybe_committed = false;
+      auto done = try_commit(*writer_conn_, some, maybe_committed);
+      if (done.ok()) return done;
+      abandon(*writer_conn_);
+      // The connection was lost before COMMIT was sent (say, the server restarted while it sat
+      // idle): nothing was written, so one more try on a fresh connection is safe.
+      if (tries > 0 || maybe_committed || writer_conn_->reusable()) return done;
     }
-    auto done = try_commit(*writer_conn_, some);
-    if (!done.ok()) abandon(*writer_conn_);
-    return done;
   };
   std::vector<WriteOp*> all;
   for (auto& op : ops) all.push_back(op.get());
@@ -653,8 +671,9 @@ void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
     for (std::size_t i = 0; i < ops.size(); ++i) ops[i]->done.set_value((*together)[i]);
     return;
   }
-  // A lost connection leaves the COMMIT's outcome unknown: retrying could apply writes twice,
-  // so everyone hears the error (the agents resend).
+  // A connection lost after COMMIT was sent leaves the outcome unknown: retrying could apply
+  // writes twice, so everyone hears the error (the agents resend). While the connection works,
+  // a failure was a statement error and the whole batch rolled back.
   if (ops.size() == 1 || !writer_conn_ || !writer_conn_->reusable()) {
     for (auto& op : ops) op->done.set_value(together.error());
     return;
@@ -672,7 +691,7 @@ void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
 }
 
 Result<std::vector<std::optional<PutReportResult>>> PostgresStore::try_commit(
-    pg::Connection& conn, const std::vector<WriteOp*>& ops) {
+    pg::Connection& conn, const std::vector<WriteOp*>& ops, bool& maybe_committed) {
   // Rows are locked in host id order, so that two replicas' batches cannot deadlock; a stable
   // sort keeps one host's writes in arrival order.
   std::vector<std::size_t> order(ops.size());
@@ -726,6 +745,7 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::try_commit(
     for (const auto& p : audit_rows) second.push_back({&kAuditInsert, &p});
   }
   second.push_back({nullptr, nullptr, "COMMIT"});
+  maybe_committed = true;
   auto committed = conn.pipeline(second);
   if (!committed.ok()) return committed.error();
   return outcomes;
