@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -244,6 +245,7 @@ class Connection {
   }
 
   /// The primary result code of the last failure (SQLITE_CONSTRAINT, ...).
+  sqlite3* handle() const { return db_; }
   int last_error_code() const { return sqlite3_extended_errcode(db_) & 0xff; }
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   std::int64_t last_rowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -413,8 +415,13 @@ class SqliteStore final : public Store {
   };
 
   /// Runs `work` on the writer thread inside the next group-committed transaction and waits
-  /// until that transaction committed (or failed).
-  Status write(std::function<Status(Connection&)> work);
+  /// until that transaction committed (or failed). `was_preparing`: the caller announced itself
+  /// with begin_preparing() before its CPU work.
+  Status write(std::function<Status(Connection&)> work, bool was_preparing = false);
+  /// Tells the writer a write is on its way (the caller is encoding it), so that the writer
+  /// waits a moment for it instead of committing a batch without it.
+  void begin_preparing();
+  static constexpr std::chrono::microseconds kGatherWait{2000};
   void writer_loop();
 
   /// Runs `fn` with a pooled reader connection.
@@ -427,10 +434,24 @@ class SqliteStore final : public Store {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Job*> queue_;
+  int preparing_ = 0;  // callers between begin_preparing() and write(); under queue_mutex_
   bool stopping_ = false;
 
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> pool_;
+
+  // Checkpoints (copying the WAL into the database file, with its own fsync) run on their own
+  // thread and connection, so they never stall a group commit; the writer's WAL hook asks for
+  // one once the WAL holds kCheckpointPages.
+  static constexpr int kCheckpointPages = 4000;
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages);
+  void checkpointer_loop();
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
 };
 
 Status migrate(Connection& conn) {
@@ -492,9 +513,16 @@ Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path) {
                             std::string(*row ? q.col_text(0) : "") + "\")");
     }
   }
-  FP_TRY(conn.exec("PRAGMA synchronous = FULL"));
+  // The WAL file is truncated back to this size after a checkpoint reset it.
+  FP_TRY(conn.exec("PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864"));
   FP_TRY(migrate(conn));
+  auto checkpointer = Connection::open(path, /*create=*/false);
+  if (!checkpointer.ok()) return checkpointer.error();
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(*writer)));
+  store->checkpointer_ = std::move(*checkpointer);
+  // Replaces SQLite's automatic checkpoint, which would run inside the writer's COMMIT.
+  sqlite3_wal_hook(store->writer_->handle(), &SqliteStore::on_wal_commit, store.get());
+  store->checkpoint_thread_ = std::thread([s = store.get()] { s->checkpointer_loop(); });
   store->writer_thread_ = std::thread([s = store.get()] { s->writer_loop(); });
   return std::unique_ptr<Store>(std::move(store));
 }
@@ -506,13 +534,52 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
-Status SqliteStore::write(std::function<Status(Connection&)> work) {
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  if (pages >= kCheckpointPages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    {
+      std::lock_guard lock(store->checkpoint_mutex_);
+      store->checkpoint_wanted_ = true;
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::checkpointer_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE copies what no reader still needs, without blocking the writer or readers. A
+    // failure (busy, I/O) loses nothing: the frames stay in the WAL, which remains the durable
+    // copy, and the next commit past the threshold asks again.
+    (void)checkpointer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  }
+}
+
+void SqliteStore::begin_preparing() {
+  std::lock_guard lock(queue_mutex_);
+  ++preparing_;
+}
+
+Status SqliteStore::write(std::function<Status(Connection&)> work, bool was_preparing) {
   Job job{std::move(work), {}};
   auto done = job.done.get_future();
   {
     std::lock_guard lock(queue_mutex_);
+    if (was_preparing) --preparing_;
     if (stopping_) return Error{ErrorCode::kInternal, "store is closing"};
     queue_.push_back(&job);
   }
@@ -531,9 +598,22 @@ void SqliteStore::writer_loop() {
       std::unique_lock lock(queue_mutex_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
+      auto take = [&] {
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      };
+      take();
+      // Callers still encoding their report will enqueue within a fraction of a millisecond;
+      // waiting for them (never longer than kGatherWait) turns alternating batches of 1 and
+      // N-1 into batches of N: one fsync for all. Nobody preparing = no delay at all.
+      const auto deadline = std::chrono::steady_clock::now() + kGatherWait;
+      while (preparing_ > 0 && batch.size() < kMaxBatch && !stopping_) {
+        if (!queue_cv_.wait_until(lock, deadline, [&] { return stopping_ || !queue_.empty(); })) {
+          break;
+        }
+        take();
       }
     }
     results.assign(batch.size(), Status{});
@@ -616,62 +696,65 @@ Result<PutReportResult> SqliteStore::put_report(const core::HostReport& report,
                                                 const AuditEvent* audit) {
   if (report.host.id.empty()) return core::invalid_argument("report without host.id");
   // The expensive part runs here, in parallel across callers, not on the writer thread.
+  begin_preparing();
   const codec::EncodedReport encoded = codec::encode_report(report);
   const std::string tags = codec::encode_string_list(report.host.tags);
   const std::int64_t now = codec::to_unix(received_at);
   PutReportResult result;
-  auto status = write([&](Connection& c) -> Status {
-    std::optional<std::int64_t> seq;
-    bool same = false;
-    {
-      FP_QUERY(q, c, "SELECT report_hash, report_seq FROM hosts WHERE id = ?1");
-      q.text(1, report.host.id);
-      auto row = q.step();
-      if (!row.ok()) return row.error();
-      if (*row) {
-        same = q.col_text(0) == encoded.content_hash;
-        seq = q.col_int(1);
-      }
-    }
-    if (same) {
-      FP_QUERY(u, c,
-               "UPDATE hosts SET collected_at = ?2, last_report_at = ?3, "
-               "report_seq = report_seq + 1 WHERE id = ?1");
-      u.text(1, report.host.id).text(2, report.collected_at).integer(3, now);
-      FP_TRY(u.run());
-      result = {*seq + 1, false};
-    } else {
-      FP_QUERY(u, c,
-               "INSERT INTO hosts (id, hostname, tags, os_id, os_version_id, kernel_running, "
-               "package_count, report_hash, first_report_at, last_report_at, collected_at, "
-               "report_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 1) "
-               "ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, "
-               "tags = excluded.tags, os_id = excluded.os_id, "
-               "os_version_id = excluded.os_version_id, "
-               "kernel_running = excluded.kernel_running, "
-               "package_count = excluded.package_count, report_hash = excluded.report_hash, "
-               "last_report_at = excluded.last_report_at, "
-               "collected_at = excluded.collected_at, report_seq = hosts.report_seq + 1");
-      u.text(1, report.host.id)
-          .text(2, report.host.hostname)
-          .text(3, tags)
-          .text(4, report.os.id)
-          .text(5, report.os.version_id)
-          .text(6, report.kernel.running)
-          .integer(7, static_cast<std::int64_t>(report.packages.size()))
-          .text(8, encoded.content_hash)
-          .integer(9, now)
-          .text(10, report.collected_at);
-      FP_TRY(u.run());
-      FP_QUERY(b, c,
-               "INSERT INTO reports (host_id, body) VALUES (?1, ?2) "
-               "ON CONFLICT (host_id) DO UPDATE SET body = excluded.body");
-      b.text(1, report.host.id).blob_static(2, encoded.body);
-      FP_TRY(b.run());
-      result = {seq ? *seq + 1 : 1, true};
-    }
-    return maybe_audit(c, audit);
-  });
+  auto status = write(
+      [&](Connection& c) -> Status {
+        std::optional<std::int64_t> seq;
+        bool same = false;
+        {
+          FP_QUERY(q, c, "SELECT report_hash, report_seq FROM hosts WHERE id = ?1");
+          q.text(1, report.host.id);
+          auto row = q.step();
+          if (!row.ok()) return row.error();
+          if (*row) {
+            same = q.col_text(0) == encoded.content_hash;
+            seq = q.col_int(1);
+          }
+        }
+        if (same) {
+          FP_QUERY(u, c,
+                   "UPDATE hosts SET collected_at = ?2, last_report_at = ?3, "
+                   "report_seq = report_seq + 1 WHERE id = ?1");
+          u.text(1, report.host.id).text(2, report.collected_at).integer(3, now);
+          FP_TRY(u.run());
+          result = {*seq + 1, false};
+        } else {
+          FP_QUERY(u, c,
+                   "INSERT INTO hosts (id, hostname, tags, os_id, os_version_id, kernel_running, "
+                   "package_count, report_hash, first_report_at, last_report_at, collected_at, "
+                   "report_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 1) "
+                   "ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, "
+                   "tags = excluded.tags, os_id = excluded.os_id, "
+                   "os_version_id = excluded.os_version_id, "
+                   "kernel_running = excluded.kernel_running, "
+                   "package_count = excluded.package_count, report_hash = excluded.report_hash, "
+                   "last_report_at = excluded.last_report_at, "
+                   "collected_at = excluded.collected_at, report_seq = hosts.report_seq + 1");
+          u.text(1, report.host.id)
+              .text(2, report.host.hostname)
+              .text(3, tags)
+              .text(4, report.os.id)
+              .text(5, report.os.version_id)
+              .text(6, report.kernel.running)
+              .integer(7, static_cast<std::int64_t>(report.packages.size()))
+              .text(8, encoded.content_hash)
+              .integer(9, now)
+              .text(10, report.collected_at);
+          FP_TRY(u.run());
+          FP_QUERY(b, c,
+                   "INSERT INTO reports (host_id, body) VALUES (?1, ?2) "
+                   "ON CONFLICT (host_id) DO UPDATE SET body = excluded.body");
+          b.text(1, report.host.id).blob_static(2, encoded.body);
+          FP_TRY(b.run());
+          result = {seq ? *seq + 1 : 1, true};
+        }
+        return maybe_audit(c, audit);
+      },
+      /*was_preparing=*/true);
   if (!status.ok()) return status.error();
   return result;
 }
