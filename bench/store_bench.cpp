@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -70,6 +71,12 @@ void make_host(HostReport& r, const HostReport& base, std::size_t index, const s
   }
 }
 
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 struct Phase {
   double per_second = 0;
   double p50_ms = 0;
@@ -113,6 +120,11 @@ Phase run_phase(std::size_t threads, std::size_t hosts, Op op) {
 
 struct RunResult {
   Phase full, full_one_thread, unchanged;
+  double ledger_hosts_per_second = 0;  // apply_ledger_updates, 900 findings a host
+  double scan_hosts_per_second = 0;    // for_each_report with ledgers (re-evaluation's read)
+  // The same per CPU-second of this process: what the machine could do without other load.
+  double ledger_hosts_per_cpu_second = 0;
+  double scan_hosts_per_cpu_second = 0;
   double bytes_per_host = 0;
   double fsyncs_per_second = 0;
 };
@@ -186,6 +198,56 @@ RunResult one_run(const std::string& database, std::size_t threads, std::size_t 
     auto r = s.touch_report(id, hashes[i], "2026-11-26T04:00:00Z", now, &audit);
     return r.ok() && r->has_value();
   });
+  // Re-evaluation's two store sides: write every host's ledger (batches of 500 hosts, 900 open
+  // findings each), then read every report with its ledger.
+  {
+    std::vector<store::LedgerUpdate> batch;
+    double seconds = 0;
+    double cpu = 0;
+    for (std::size_t i = 0; i < hosts; ++i) {
+      store::LedgerUpdate u;
+      u.host_id = prefix + "-" + std::to_string(i);
+      for (std::size_t k = 0; k < 900; ++k) {
+        u.current.push_back({base.packages[(k * 7 + i) % base.packages.size()].name + " DSA-" +
+                                 std::to_string(5000 + k),
+                             now - std::chrono::hours(24 * ((k + i) % 400))});
+      }
+      batch.push_back(std::move(u));
+      if (batch.size() == 500 || i + 1 == hosts) {
+        const auto start = Clock::now();
+        const double cpu_start = cpu_seconds();
+        const bool ok = s.apply_ledger_updates(batch).ok();
+        seconds += std::chrono::duration<double>(Clock::now() - start).count();
+        cpu += cpu_seconds() - cpu_start;
+        if (!ok) {
+          std::fprintf(stderr, "store_bench: apply_ledger_updates failed\n");
+          std::exit(1);
+        }
+        batch.clear();
+      }
+    }
+    out.ledger_hosts_per_second = static_cast<double>(hosts) / seconds;
+    out.ledger_hosts_per_cpu_second = static_cast<double>(hosts) / cpu;
+  }
+  {
+    std::size_t seen = 0;
+    const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
+    auto status = s.for_each_report(
+        [&](HostReport&& r, std::vector<store::LedgerEntry>&& ledger) {
+          // Touch the data so the decode cannot be skipped.
+          seen += r.packages.empty() || ledger.empty() ? 0 : 1;
+          return true;
+        },
+        true);
+    if (!status.ok()) {
+      std::fprintf(stderr, "store_bench: %s\n", status.error().message.c_str());
+      std::exit(1);
+    }
+    out.scan_hosts_per_second =
+        static_cast<double>(seen) / std::chrono::duration<double>(Clock::now() - start).count();
+    out.scan_hosts_per_cpu_second = static_cast<double>(seen) / (cpu_seconds() - cpu_start);
+  }
   opened->reset();
   if (sqlite) {
     std::filesystem::remove(dir / "fsync-probe");
@@ -247,6 +309,16 @@ int main(int argc, char** argv) {
   std::printf("  unchanged reports %8.0f /s  p50 %.2f ms  p99 %.2f ms  (x%.1f full)\n", unchanged,
               pick([](const RunResult& r) { return r.unchanged.p50_ms; }),
               pick([](const RunResult& r) { return r.unchanged.p99_ms; }), unchanged / full);
+  std::printf(
+      "  ledger writes     %8.0f hosts/s, %.0f per CPU-second (900 open findings each, "
+      "batches of 500)\n",
+      pick([](const RunResult& r) { return r.ledger_hosts_per_second; }),
+      pick([](const RunResult& r) { return r.ledger_hosts_per_cpu_second; }));
+  std::printf(
+      "  report scan       %8.0f hosts/s, %.0f per CPU-second (for_each_report with "
+      "ledgers)\n",
+      pick([](const RunResult& r) { return r.scan_hosts_per_second; }),
+      pick([](const RunResult& r) { return r.scan_hosts_per_cpu_second; }));
   const double fsyncs = pick([](const RunResult& r) { return r.fsyncs_per_second; });
   std::printf("  disk baseline     %8.0f fdatasync/s (full reports per fsync: %.1f)\n", fsyncs,
               full / fsyncs);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -254,9 +255,35 @@ void append_field(std::string& out, std::string_view field) {
   out.append(field);
 }
 
+namespace {
+
+// zstd contexts are worth reusing: creating one per call (what ZSTD_compress/ZSTD_decompress
+// do) allocates and clears a few hundred KB and cost more than the work itself for report-sized
+// inputs. One per thread, freed when the thread ends; no state is shared between calls.
+struct ZstdContexts {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ZstdContexts() = default;
+  ZstdContexts(const ZstdContexts&) = delete;
+  ZstdContexts& operator=(const ZstdContexts&) = delete;
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+
+ZstdContexts& zstd_contexts() {
+  thread_local ZstdContexts contexts;
+  if (contexts.c == nullptr || contexts.d == nullptr) throw std::bad_alloc();
+  return contexts;
+}
+
+}  // namespace
+
 std::string compress(std::string_view data, int level) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
-  const auto n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
+  const auto n =
+      ZSTD_compressCCtx(zstd_contexts().c, out.data(), out.size(), data.data(), data.size(), level);
   if (ZSTD_isError(n)) throw std::runtime_error(ZSTD_getErrorName(n));  // bound was too small
   out.resize(n);
   return out;
@@ -272,7 +299,8 @@ core::Result<std::string> decompress(std::string_view frame, std::size_t max_siz
                        "stored blob decompresses to " + std::to_string(size) + " bytes"};
   }
   std::string out(static_cast<std::size_t>(size), '\0');
-  const auto n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  const auto n =
+      ZSTD_decompressDCtx(zstd_contexts().d, out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) {
     return core::Error{core::ErrorCode::kInternal,
                        std::string("corrupt stored blob: ") +
