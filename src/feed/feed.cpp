@@ -13,6 +13,36 @@
 
 namespace fleetpatch::feed {
 
+namespace {
+
+/// A zstd-compressed file that is not an archive: judged by what it decompresses to, since
+/// both the OSV bundle (*.jsonl.zst) and a compressed KEV catalog (the demo's kev.json.zst) are
+/// zstd JSON. Other compressed documents are named, so that the error says what to do.
+core::Result<InputKind> detect_zstd_document(const std::string& path) {
+  auto inner = read_zstd_head(path, 4096);
+  // Undecodable from the start: the bundle reader reports the damage as it does mid-way.
+  if (!inner.ok() || inner->empty()) return InputKind::kOsvBundle;
+  if (kev::looks_like_kev(*inner)) return InputKind::kKev;
+  std::string_view what;
+  if (csaf::looks_like_csaf(*inner)) {
+    what = "CSAF document";
+  } else if (debian_tracker::looks_like_tracker_json(*inner)) {
+    what = "Debian security tracker JSON";
+  } else if (debian_tracker::looks_like_advisory_list(*inner)) {
+    what = "Debian advisory list";
+  } else if (alpine_secdb::looks_like_secdb_json(*inner) ||
+             alpine_secdb::looks_like_secdb_yaml(*inner)) {
+    what = "Alpine secdb document";
+  }
+  if (!what.empty()) {
+    return core::unsupported(path + ": a zstd-compressed " + std::string(what) +
+                             " is read only uncompressed; run `zstd -d` on it first");
+  }
+  return InputKind::kOsvBundle;
+}
+
+}  // namespace
+
 core::Result<InputKind> detect(const std::string& path) {
   std::error_code error;
   auto status = std::filesystem::status(path, error);
@@ -31,7 +61,8 @@ core::Result<InputKind> detect(const std::string& path) {
     case Magic::kZip:
       return csaf::looks_like_csaf_archive(path) ? InputKind::kCsafArchive : InputKind::kOsvZip;
     case Magic::kZstd:
-      return csaf::looks_like_csaf_archive(path) ? InputKind::kCsafArchive : InputKind::kOsvBundle;
+      if (csaf::looks_like_csaf_archive(path)) return InputKind::kCsafArchive;
+      return detect_zstd_document(path);
     case Magic::kText:
       break;
   }

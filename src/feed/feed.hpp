@@ -17,7 +17,7 @@ enum class InputKind {
   kOsvZip,                // a zip archive of OSV records, like osv.dev's per-ecosystem all.zip,
                           // or a compressed tarball of them (Canonical's osv-all.tar.xz)
   kOsvBundle,             // a zstd-compressed JSON lines bundle (osv/bundle.hpp)
-  kKev,                   // CISA's KEV catalog JSON
+  kKev,                   // CISA's KEV catalog JSON, plain or zstd-compressed
   kOsvJson,               // one OSV record
   kCsaf,                  // one CSAF document (Red Hat/SUSE advisory or per-CVE VEX)
   kCsafDirectory,         // a directory tree of CSAF documents
@@ -30,7 +30,9 @@ enum class InputKind {
 
 /// Recognises an input by its content (directory, zip and zstd magic bytes, the KEV catalog's
 /// field names, the Debian tracker's and Alpine secdb's fields, a DSA/DLA list header), not by
-/// its name. Errors when the path cannot be read.
+/// its name; a zstd file by what it decompresses to (a KEV catalog, else an OSV bundle). Errors
+/// when the path cannot be read, and for a zstd-compressed document of another format (read
+/// only uncompressed).
 core::Result<InputKind> detect(const std::string& path);
 
 /// The origin word (core::AffectedPackage::origin) of entries read from this kind of input:

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace fleetpatch::feed {
 namespace {
@@ -74,6 +76,74 @@ core::Result<std::string> read_head(const std::string& path, std::size_t size) {
   ::close(fd);
   head.resize(have);
   return head;
+}
+
+core::Result<std::string> read_zstd_head(const std::string& path, std::size_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error(path, errno);
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  std::string in(ZSTD_DStreamInSize(), '\0');
+  std::string out(size, '\0');
+  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  std::string problem;
+  // Feeds compress well (a 4 KiB head is a few hundred input bytes), but a frame header or a
+  // first block can be large: read on until the head is full or the file ends.
+  while (output.pos < output.size && problem.empty()) {
+    const ssize_t got = ::read(fd, in.data(), in.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      const int error = errno;
+      ::close(fd);
+      return errno_error(path, error);
+    }
+    if (got == 0) break;
+    ZSTD_inBuffer input{in.data(), static_cast<std::size_t>(got), 0};
+    while (input.pos < input.size && output.pos < output.size) {
+      const std::size_t result = ZSTD_decompressStream(context.get(), &output, &input);
+      if (ZSTD_isError(result)) {
+        problem = ZSTD_getErrorName(result);
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!problem.empty() && output.pos == 0) {
+    return core::invalid_argument(path + ": corrupt zstd data: " + problem);
+  }
+  out.resize(output.pos);
+  return out;
+}
+
+core::Status zstd_decompress(std::string_view compressed, const std::string& source,
+                             std::string& out) {
+  out.clear();
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!context) return core::Error{core::ErrorCode::kInternal, "zstd: out of memory"};
+  std::string buffer(ZSTD_DStreamOutSize(), '\0');
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  std::size_t last = 0;
+  while (input.pos < input.size) {
+    ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+    last = ZSTD_decompressStream(context.get(), &output, &input);
+    if (ZSTD_isError(last)) {
+      return core::invalid_argument(source + ": corrupt zstd data: " + ZSTD_getErrorName(last));
+    }
+    out.append(buffer.data(), output.pos);
+  }
+  // Flush what the last frame still holds (its input was consumed before its output was).
+  while (last != 0) {
+    ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+    last = ZSTD_decompressStream(context.get(), &output, &input);
+    if (ZSTD_isError(last)) {
+      return core::invalid_argument(source + ": corrupt zstd data: " + ZSTD_getErrorName(last));
+    }
+    out.append(buffer.data(), output.pos);
+    if (output.pos == 0 && last != 0) {
+      return core::invalid_argument(source + ": truncated zstd data");
+    }
+  }
+  out.reserve(out.size() + kReadPadding);
+  return {};
 }
 
 Magic sniff(std::string_view head) {

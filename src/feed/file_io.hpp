@@ -24,6 +24,16 @@ core::Result<std::string> read_head(const std::string& path, std::size_t size);
 enum class Magic { kZip, kZstd, kText };
 Magic sniff(std::string_view head);
 
+/// The first `size` bytes (fewer when shorter) of what a zstd-compressed file decompresses to,
+/// for recognising its content; only as much of the file is read as that takes. Errors when the
+/// file cannot be read or its first bytes are not valid zstd.
+core::Result<std::string> read_zstd_head(const std::string& path, std::size_t size);
+
+/// Decompresses a whole zstd stream (one or more frames) into `out`, with kReadPadding spare
+/// capacity after it. A corrupt or truncated stream is an error naming `source`.
+core::Status zstd_decompress(std::string_view compressed, const std::string& source,
+                             std::string& out);
+
 /// True when `name` ends with `suffix`.
 inline bool ends_with(std::string_view name, std::string_view suffix) {
   return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;

@@ -164,6 +164,11 @@ bool looks_like_kev(std::string_view head) {
 core::Result<FeedBatch> read_kev(const std::string& path, core::Diagnostics& diags) {
   std::string bytes;
   if (auto status = read_file(path, bytes); !status.ok()) return status.error();
+  if (sniff(bytes) == Magic::kZstd) {  // a compressed catalog, like the demo's kev.json.zst
+    std::string json;
+    if (auto status = zstd_decompress(bytes, path, json); !status.ok()) return status.error();
+    bytes = std::move(json);
+  }
   auto catalog = parse_catalog(bytes, path, diags);
   if (!catalog.ok()) return catalog.error();
   FeedBatch batch;
