@@ -357,31 +357,37 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
   return out;
 }
 
-std::string encode_ledger(std::vector<LedgerEntry> entries) {
-  std::sort(entries.begin(), entries.end(), [](const LedgerEntry& a, const LedgerEntry& b) {
-    return a.key != b.key ? a.key < b.key : a.first_seen < b.first_seen;
+std::string encode_ledger(const std::vector<LedgerEntry>& entries) {
+  // Sorts pointers, not entries: copying ~900 key strings per host showed up in re-evaluation.
+  std::vector<const LedgerEntry*> sorted;
+  sorted.reserve(entries.size());
+  for (const auto& e : entries) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(), [](const LedgerEntry* a, const LedgerEntry* b) {
+    const int c = a->key.compare(b->key);
+    return c != 0 ? c < 0 : a->first_seen < b->first_seen;
   });
-  entries.erase(
-      std::unique(entries.begin(), entries.end(),
-                  [](const LedgerEntry& a, const LedgerEntry& b) { return a.key == b.key; }),
-      entries.end());
+  // Equal keys are adjacent with the earliest first_seen first: keep that one.
+  sorted.erase(
+      std::unique(sorted.begin(), sorted.end(),
+                  [](const LedgerEntry* a, const LedgerEntry* b) { return a->key == b->key; }),
+      sorted.end());
   std::string raw(kLedgerMagic);
-  raw.reserve(16 + entries.size() * 16);
+  raw.reserve(16 + sorted.size() * 16);
   Writer w(raw);
-  w.u(entries.size());
+  w.u(sorted.size());
   std::string_view previous_key;
   std::int64_t previous_time = 0;
-  for (const auto& e : entries) {
+  for (const LedgerEntry* e : sorted) {
     std::size_t shared = 0;
-    const std::size_t limit = std::min(previous_key.size(), e.key.size());
-    while (shared < limit && previous_key[shared] == e.key[shared]) ++shared;
+    const std::size_t limit = std::min(previous_key.size(), e->key.size());
+    while (shared < limit && previous_key[shared] == e->key[shared]) ++shared;
     w.u(shared);
-    w.str(std::string_view(e.key).substr(shared));
-    const auto t = to_unix(e.first_seen);
+    w.str(std::string_view(e->key).substr(shared));
+    const auto t = to_unix(e->first_seen);
     w.s(static_cast<std::int64_t>(static_cast<std::uint64_t>(t) -
                                   static_cast<std::uint64_t>(previous_time)));
     previous_time = t;
-    previous_key = e.key;
+    previous_key = e->key;
   }
   return compress(raw, 3);
 }

@@ -75,7 +75,7 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
 /// length of the prefix shared with the previous key, varint suffix length, suffix bytes, zigzag
 /// varint of first_seen minus the previous entry's first_seen (seconds); the whole zstd
 /// compressed. Entries are sorted by key; duplicate keys keep the earliest first_seen.
-std::string encode_ledger(std::vector<LedgerEntry> entries);
+std::string encode_ledger(const std::vector<LedgerEntry>& entries);
 core::Result<std::vector<LedgerEntry>> decode_ledger(std::string_view blob);
 
 // ---- times --------------------------------------------------------------------------------
