@@ -5,6 +5,13 @@
 // wrong by the distribution's own rules. Every case is also scanned with --ignore-unfixed against
 // the peer's -ignore-unfixed result where it has one, else against the expected set without the
 // rows that have no fixed version (what --ignore-unfixed means for both tools).
+//
+// Scans run at the peer's own scan time (the case's `peer-scan` file: Trivy's CreatedAt) with
+// --as-of, so that release end of life is judged on the same day. fleetpatch reports end of life
+// as a finding (state end-of-life, advisory "EOL:<release>"); Trivy reports it as a flag on the
+// OS (Metadata.OS.EOSL), not as a vulnerability row. That is a deliberate difference of form: the
+// end-of-life finding is compared with the peer's flag, not with its rows, and kept out of the
+// row sets (in both variants: --ignore-unfixed does not hide it).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +114,31 @@ std::string slurp(const fs::path& path) {
   return text.str();
 }
 
+/// The case's `peer-scan`: when the peer scanned, and whether it called the OS end-of-life.
+struct PeerScan {
+  std::string as_of;
+  bool end_of_life = false;
+};
+
+PeerScan read_peer_scan(const fs::path& path) {
+  PeerScan scan;
+  for (const std::string& line : data_lines(path)) {
+    const auto f = split_tabs(line);
+    EXPECT_EQ(f.size(), 2u) << path << ": " << line;
+    if (f.size() != 2) continue;
+    if (f[0] == "as-of") {
+      scan.as_of = f[1];
+    } else if (f[0] == "end-of-life") {
+      EXPECT_TRUE(f[1] == "true" || f[1] == "false") << path << ": " << line;
+      scan.end_of_life = f[1] == "true";
+    } else {
+      ADD_FAILURE() << path << ": unknown key " << f[0];
+    }
+  }
+  EXPECT_FALSE(scan.as_of.empty()) << path << " names no as-of time";
+  return scan;
+}
+
 struct CommandRun {
   int exit_code = -1;
   std::string out;
@@ -171,9 +203,11 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {
 
   /// Scans the case's inventory; the host must be matched (a known release with advisories, no
   /// version that could not be compared), else an empty expected set would pass by accident.
-  Rows scan(bool ignore_unfixed) const {
+  /// `end_of_life` receives the releases of the host's end-of-life findings (kept out of the rows).
+  Rows scan(bool ignore_unfixed, const std::string& as_of,
+            std::vector<std::string>& end_of_life) const {
     const CommandRun r = run(std::string("scan --format json --inventory ") +
-                             (GetParam().dir / "inventory.json").string() +
+                             (GetParam().dir / "inventory.json").string() + " --as-of " + as_of +
                              (ignore_unfixed ? " --ignore-unfixed" : ""));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     Rows rows;
@@ -184,6 +218,10 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {
       EXPECT_FALSE(host["release"].is_null()) << "the case's OS was not recognised";
       EXPECT_TRUE(host["notes"].empty()) << host["notes"].dump();
       for (const auto& f : host["findings"]) {
+        if (f["state"] == "end-of-life") {
+          end_of_life.push_back(f["end_of_life"]["release"].get<std::string>());
+          continue;
+        }
         const std::string fixed = f["fixed_version"].is_null() ? "" : f["fixed_version"];
         const auto& ids = f["cves"].empty() ? f["advisories"] : f["cves"];
         for (const auto& id : ids) {
@@ -205,6 +243,7 @@ TEST_P(Golden, SameFindingsAsPeer) {
   const Rows peer = read_expected(dir / "expected.tsv");
   ASSERT_FALSE(peer.empty()) << "a golden case needs at least one expected finding";
   const std::vector<Difference> differences = read_differences(dir / "expected-differences");
+  const PeerScan peer_scan = read_peer_scan(dir / "peer-scan");
 
   // The peer's rows, corrected where the differences file says the peer is wrong.
   auto corrected = [&](Rows rows, bool fixed_only) {
@@ -242,7 +281,12 @@ TEST_P(Golden, SameFindingsAsPeer) {
        true, corrected(peer_fixed_only, true)},
   };
   for (const Variant& v : variants) {
-    const Rows got = scan(v.ignore_unfixed);
+    std::vector<std::string> end_of_life;
+    const Rows got = scan(v.ignore_unfixed, peer_scan.as_of, end_of_life);
+    EXPECT_EQ(end_of_life.size(), peer_scan.end_of_life ? 1u : 0u)
+        << dir.string() << ": " << v.what << ": the peer "
+        << (peer_scan.end_of_life ? "calls" : "does not call") << " the OS end-of-life at "
+        << peer_scan.as_of;
     Rows missing;
     Rows extra;
     std::set_difference(v.want.begin(), v.want.end(), got.begin(), got.end(),

@@ -44,8 +44,24 @@ struct RestartProcess {
   friend bool operator==(const RestartProcess&, const RestartProcess&) = default;
 };
 
+/// What an end-of-life finding says about the host's release (FindingState::kEndOfLife), from the
+/// family's lifecycle table (src/distro/<family>/lifecycle.cpp).
+struct EndOfLife {
+  std::string release;             // release key, "debian:10"
+  std::string last_supported_day;  // "2024-06-30": the vendor's last day of support
+  std::string since;               // RFC 3339: 00:00 UTC the day after, when support ended
+  std::string source;              // the vendor's lifecycle page the dates come from
+  /// A paid extension the vendor sells ("Ubuntu Pro ESM", "RHEL ELS", "SUSE LTSS") and its last
+  /// day, when there is one: a host subscribed to it is still supported. Empty when none.
+  std::string paid_program;
+  std::string paid_until;
+  friend bool operator==(const EndOfLife&, const EndOfLife&) = default;
+};
+
 struct Finding {
-  std::string package;         // binary package installed
+  /// Binary package installed. Empty for a kEndOfLife finding, which is about the host's release
+  /// (installed_version is then the host's os version_id).
+  std::string package;
   std::string source_package;  // its source package
   std::string installed_version;
   /// Empty unless state is kFixed (or pending). For kFixedPendingReboot it is the version of the
@@ -65,6 +81,8 @@ struct Finding {
   std::vector<LivepatchCover> mitigated_by;
   /// kFixedPendingRestart: the processes still mapping the replaced code, sorted by pid.
   std::vector<RestartProcess> pending_restart;
+  /// Set for kEndOfLife findings only.
+  std::optional<EndOfLife> end_of_life;
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 

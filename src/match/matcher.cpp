@@ -7,6 +7,7 @@
 #include "match/matcher.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -403,6 +404,38 @@ std::optional<Template> judge_restart(const index::Index& index, const MatchOpti
 
 // ---- per host --------------------------------------------------------------------------------
 
+/// The end-of-life finding's severity (matcher.hpp, "End of life").
+constexpr core::Severity kEndOfLifeSeverity = core::Severity::kHigh;
+
+std::string format_day(std::chrono::year_month_day day) {
+  return core::format_rfc3339(core::TimePoint{std::chrono::sys_days{day}}).substr(0, 10);
+}
+
+/// The host's end-of-life finding at options.as_of, when its release is past its vendor's support
+/// (matcher.hpp, "End of life").
+std::optional<core::Finding> end_of_life_finding(const core::HostReport& host,
+                                                 const distro::Release& release,
+                                                 const MatchOptions& options) {
+  if (!options.as_of || !severity_allowed(options, kEndOfLifeSeverity)) return std::nullopt;
+  const auto dates = release.distro->lifecycle(release.key);
+  if (!dates || !dates->past_end_of_life(*options.as_of)) return std::nullopt;
+  core::Finding f;
+  f.installed_version = host.os.version_id;
+  f.state = FindingState::kEndOfLife;
+  f.advisories.push_back("EOL:" + release.key);
+  f.severity = kEndOfLifeSeverity;
+  core::EndOfLife& eol = f.end_of_life.emplace();
+  eol.release = release.key;
+  eol.last_supported_day = format_day(dates->last_supported_day());
+  eol.since = core::format_rfc3339(dates->end_of_life());
+  eol.source = dates->source;
+  if (dates->paid_end) {
+    eol.paid_program = dates->paid_program;
+    eol.paid_until = format_day(*dates->paid_end);
+  }
+  return f;
+}
+
 /// One installed package that has findings, with the shared verdict of its tuple.
 struct PendingPackage {
   const core::Package* package;
@@ -524,6 +557,8 @@ struct HostContext {
   std::string key;
   std::size_t release_hash = 0;
   LocalCache* cache = nullptr;
+  /// The host's end-of-life finding, when it has one; set even when collect() returns false.
+  std::optional<core::Finding> end_of_life;
 };
 
 /// The name and version a package is matched by (source or binary, per the family).
@@ -644,6 +679,7 @@ struct Matcher::Impl {
       return false;
     }
     out.release = release->key;
+    ctx.end_of_life = end_of_life_finding(host, *release, options);
     if (!index.has_release(release->key)) {
       out.notes.push_back("no advisories imported for " + release->key +
                           ": run `fleetpatch feed import PATH...` with its feed; packages not "
@@ -919,15 +955,20 @@ struct Matcher::Impl {
     out.os = host.os;
     HostContext ctx;
     std::vector<PendingPackage> pending;
-    if (!collect(worker, host, out, ctx, pending)) return out;
+    if (!collect(worker, host, out, ctx, pending)) {
+      if (ctx.end_of_life) out.findings.push_back(std::move(*ctx.end_of_life));
+      return out;
+    }
     const RuntimeFacts facts(host, ctx.distro);
     std::vector<core::Finding> runtime;
     apply_runtime(worker, host, ctx, facts, pending, runtime, &out.notes);
-    std::size_t count = runtime.size();
+    std::size_t count = runtime.size() + (ctx.end_of_life ? 1 : 0);
     for (const PendingPackage& p : pending) {
       if (!p.runtime) count += p.verdict->findings.size();
     }
     out.findings.reserve(count);
+    // It names no package, so it sorts first (finding_less).
+    if (ctx.end_of_life) out.findings.push_back(std::move(*ctx.end_of_life));
     for (const PendingPackage& p : pending) {
       if (p.runtime) continue;
       for (const Template& t : p.verdict->findings) {
@@ -957,7 +998,9 @@ struct Matcher::Impl {
     core::HostFindings ignored;
     HostContext ctx;
     std::vector<PendingPackage> pending;
-    if (!collect(worker, host, ignored, ctx, pending)) return summary;
+    const bool matched = collect(worker, host, ignored, ctx, pending);
+    if (ctx.end_of_life) count(summary, FindingState::kEndOfLife, ctx.end_of_life->severity, false);
+    if (!matched) return summary;
     const RuntimeFacts facts(host, ctx.distro);
     std::vector<core::Finding> runtime;
     apply_runtime(worker, host, ctx, facts, pending, runtime, nullptr);

@@ -54,6 +54,19 @@
 //    sockets whose `package` or `mapped_packages` name the finding's binary package; `none`
 //    without one. Kernel findings get it the same way (in practice `none`).
 //
+// End of life (issue 4): a host whose release is past its vendor's support at
+// MatchOptions::as_of gets one `end-of-life` finding (src/distro/<family>/lifecycle.cpp,
+// Distro::lifecycle; "past" is Lifecycle::past_end_of_life without a paid extension, which the
+// host report cannot show). It names no package (package and source_package empty,
+// installed_version the os version_id), its one advisory is "EOL:<release>" (a stable id, so that
+// history can track it), it has no CVE, severity `high` (no fix will come for any flaw found
+// from then on; not `critical`, which is kept for a known flaw) and Finding::end_of_life carries
+// the release, the dates and their source. It is emitted whether or not the release has
+// advisories imported (the dates do not come from feeds). --ignore-unfixed does not drop it (it
+// is about the release, not a missing fix for a package); the severity filter applies to it like
+// to any finding. Without as_of (a caller that gave no time) there is none: the matcher never
+// reads a clock.
+//
 // Findings are sorted by (package, installed version, source package, first advisory, fixed
 // version); exact duplicates (the same package installed for two architectures) are reported once.
 #pragma once
@@ -62,12 +75,14 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "core/advisory.hpp"
 #include "core/finding.hpp"
 #include "core/host_report.hpp"
+#include "core/time.hpp"
 #include "index/index.hpp"
 
 namespace fleetpatch::match {
@@ -83,6 +98,10 @@ struct MatchOptions {
   /// Report the findings of installed kernel builds that are not running as plain findings (by
   /// default they are left out and counted in a note; see "Runtime rules").
   bool report_inactive_kernels = false;
+  /// The evaluation time (the caller's Clock::now() or --as-of, read once per scan so every host
+  /// is judged at the same instant): hosts past their release's end of life at this time get an
+  /// end-of-life finding. nullopt = no end-of-life findings.
+  std::optional<core::TimePoint> as_of;
 };
 
 /// Work counters, for benchmarks and tests of the sharing.

@@ -461,5 +461,116 @@ TEST(Matcher, StreamAndSummaryAgreeWithMatchHost) {
   }
 }
 
+// ---- end of life -------------------------------------------------------------------------------
+
+core::TimePoint at(const char* text) { return core::parse_rfc3339(text).value(); }
+
+TEST(Matcher, EndOfLifeTable) {
+  const index::Index index =
+      build({advisory("DSA-1", {"CVE-1"}, {entry("debian:10", "openssl", fixed_in("1.1.1n-0"))}),
+             advisory("RHSA-1", {"CVE-2"}, {entry("rhel:7", "bash", fixed_in("4.2.46-35.el7"))})});
+  const auto buster = host("b", "debian", "10.1", {pkg("libssl1.1", "1.1.1d-0", "openssl", "")});
+  const auto rhel7 = host("r", "rhel", "7.7", {pkg("bash", "4.2.46-33.el7")});
+  const core::EndOfLife debian10{
+      "debian:10", "2024-06-30", "2024-07-01T00:00:00Z", "https://wiki.debian.org/LTS", "", ""};
+  const core::EndOfLife rhel7_eol{"rhel:7",
+                                  "2024-06-30",
+                                  "2024-07-01T00:00:00Z",
+                                  "https://access.redhat.com/support/policy/updates/errata",
+                                  "RHEL ELS",
+                                  "2028-06-30"};
+  struct EolCase {
+    const char* name;
+    core::HostReport host;
+    std::optional<core::TimePoint> as_of;
+    Lines want;
+    std::optional<core::EndOfLife> want_eol;
+    MatchOptions options = {};
+  };
+  const std::vector<EolCase> cases = {
+      {"no time given: no end-of-life finding (the matcher reads no clock)",
+       buster,
+       std::nullopt,
+       {"libssl1.1 1.1.1d-0 DSA-1 fixed 1.1.1n-0"},
+       std::nullopt},
+      {"the last supported day is still supported",
+       buster,
+       at("2024-06-30T23:59:59Z"),
+       {"libssl1.1 1.1.1d-0 DSA-1 fixed 1.1.1n-0"},
+       std::nullopt},
+      {"from 00:00 UTC the day after it is end-of-life, first among the findings",
+       buster,
+       at("2024-07-01T00:00:00Z"),
+       {" 10.1 EOL:debian:10 end-of-life", "libssl1.1 1.1.1d-0 DSA-1 fixed 1.1.1n-0"},
+       debian10},
+      {"a paid extension is named but does not count (the report cannot show a subscription)",
+       rhel7,
+       at("2026-11-26T00:00:00Z"),
+       {" 7.7 EOL:rhel:7 end-of-life", "bash 4.2.46-33.el7 RHSA-1 fixed 4.2.46-35.el7"},
+       rhel7_eol},
+      {"--ignore-unfixed keeps it",
+       buster,
+       at("2026-11-26T00:00:00Z"),
+       {" 10.1 EOL:debian:10 end-of-life", "libssl1.1 1.1.1d-0 DSA-1 fixed 1.1.1n-0"},
+       debian10,
+       MatchOptions{.ignore_unfixed = true}},
+      {"the severity filter applies to it (high)",
+       buster,
+       at("2026-11-26T00:00:00Z"),
+       {" 10.1 EOL:debian:10 end-of-life"},
+       debian10,
+       MatchOptions{.severities = {Severity::kHigh}}},
+      {"a filter without high drops it",
+       buster,
+       at("2026-11-26T00:00:00Z"),
+       {"libssl1.1 1.1.1d-0 DSA-1 fixed 1.1.1n-0"},
+       std::nullopt,
+       MatchOptions{.severities = {Severity::kMedium}}},
+      {"a release without advisories imported still gets it",
+       host("old", "debian", "9.13", {pkg("libssl1.1", "1.1.0l-1", "openssl", "")}),
+       at("2026-11-26T00:00:00Z"),
+       {" 9.13 EOL:debian:9 end-of-life"},
+       core::EndOfLife{"debian:9", "2022-06-30", "2022-07-01T00:00:00Z",
+                       "https://wiki.debian.org/LTS", "", ""}},
+      {"a supported release has none",
+       host("alma", "almalinux", "9.2", {}),
+       at("2026-11-26T00:00:00Z"),
+       {},
+       std::nullopt},
+      {"a rolling release (no lifecycle row) has none",
+       host("tw", "opensuse-tumbleweed", "20240101", {}),
+       at("2026-11-26T00:00:00Z"),
+       {},
+       std::nullopt},
+      {"an unknown OS has none",
+       host("x", "plan9", "4", {}),
+       at("2026-11-26T00:00:00Z"),
+       {},
+       std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    MatchOptions options = c.options;
+    options.as_of = c.as_of;
+    const Matcher matcher(index, options);
+    const core::HostFindings got = matcher.match_host(c.host);
+    EXPECT_EQ(summary(got), c.want);
+    const core::Finding* eol = nullptr;
+    for (const auto& f : got.findings) {
+      if (f.state == FindingState::kEndOfLife) eol = &f;
+    }
+    ASSERT_EQ(eol != nullptr, c.want_eol.has_value());
+    const HostSummary s = matcher.summarize_host(c.host);
+    EXPECT_EQ(s.findings, got.findings.size());
+    EXPECT_EQ(s.by_state[static_cast<int>(FindingState::kEndOfLife)], eol != nullptr ? 1u : 0u);
+    EXPECT_EQ(s.unfixed, 0u);  // not an unfixed package finding
+    if (eol == nullptr) continue;
+    EXPECT_EQ(eol->end_of_life, c.want_eol);
+    EXPECT_EQ(eol->severity, Severity::kHigh);
+    EXPECT_TRUE(eol->package.empty() && eol->source_package.empty() && eol->cves.empty());
+    EXPECT_TRUE(eol->fixed_version.empty() && eol->fix_available_since.empty());
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::match

@@ -147,6 +147,22 @@ Deadline Evaluator::deadline(const core::HostIdentity& host, const core::Finding
                              std::optional<core::TimePoint> first_seen, Detail detail) const {
   const bool text = detail == Detail::kFull;
   Deadline d;
+  if (finding.state == core::FindingState::kEndOfLife) {
+    // Vendors announce end of life years ahead, so there is no grace period after it: due the
+    // moment support ends (docs/compliance-report.md, "End of life"). Tiers and KEV cannot
+    // shorten it (no CVE; nothing is shorter than zero days).
+    d.basis = ClockStart::kEndOfLife;
+    d.clock_start = finding.end_of_life ? parse_time(finding.end_of_life->since) : std::nullopt;
+    if (!d.clock_start) d.clock_start = first_seen ? *first_seen : now_;
+    d.days = 0;
+    d.deadline = d.clock_start;
+    if (text) {
+      const std::string release = finding.end_of_life ? finding.end_of_life->release : "release";
+      d.reason = policy_.name + ": " + release + " past its vendor's support since " +
+                 date_of(*d.clock_start) + ", due on its end-of-life date (no grace period)";
+    }
+    return d;
+  }
   d.basis = policy_.clock_start;
   bool no_fix_date = false;
   if (policy_.clock_start == ClockStart::kFixAvailable) {

@@ -340,6 +340,77 @@ TEST(Evaluator, LivepatchedFindingIsMitigated) {
   EXPECT_EQ(ev.evaluate(kHost, f, std::nullopt).status, Status::kMitigated);
 }
 
+// Issue 4: a release past its vendor's support is due on its end-of-life date under every
+// policy (docs/compliance-report.md, "End of life"), whatever its severity's days or tiers say.
+TEST(Evaluator, EndOfLifeIsDueOnItsDate) {
+  core::Finding eol;
+  eol.installed_version = "10.13";
+  eol.state = core::FindingState::kEndOfLife;
+  eol.advisories = {"EOL:debian:10"};
+  eol.severity = Severity::kHigh;
+  eol.end_of_life = core::EndOfLife{
+      "debian:10", "2024-06-30", "2024-07-01T00:00:00Z", "https://wiki.debian.org/LTS", "", ""};
+  core::Finding no_dates = eol;  // defensive: a finding without its dates falls back to now
+  no_dates.end_of_life.reset();
+  struct Case {
+    std::string policy;
+    const core::Finding* finding;
+    std::string now;
+    std::optional<core::TimePoint> first_seen;
+    std::string clock_start;
+    Status status;
+    std::string reason;
+  };
+  const std::string reason =
+      ": debian:10 past its vendor's support since 2024-07-01, due on its end-of-life date (no "
+      "grace period)";
+  const Case cases[] = {
+      {"soc2", &eol, "2024-07-01", std::nullopt, "2024-07-01T00:00:00Z", Status::kOverdue,
+       "soc2" + reason},
+      {"soc2", &eol, "2026-11-26", at("2023-01-01"), "2024-07-01T00:00:00Z", Status::kOverdue,
+       "soc2" + reason},
+      // BOD 22-01 gives high 30 days and medium none: end of life ignores both.
+      {"cisa-bod-22-01", &eol, "2025-01-01", std::nullopt, "2024-07-01T00:00:00Z", Status::kOverdue,
+       "cisa-bod-22-01" + reason},
+      {"pci-dss-4", &no_dates, "2026-11-26", at("2026-11-20"), "2026-11-20T00:00:00Z",
+       Status::kOverdue,
+       "pci-dss-4: release past its vendor's support since 2026-11-20, due on "
+       "its end-of-life date (no grace period)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.policy + " " + c.now);
+    const Policy p = builtin(c.policy);
+    const core::FixedClock clock(at(c.now));
+    const Evaluator ev(p, nullptr, nullptr, clock);
+    const FindingEvaluation e = ev.evaluate(kHost, *c.finding, c.first_seen);
+    EXPECT_EQ(e.deadline.basis, ClockStart::kEndOfLife);
+    EXPECT_EQ(to_string(e.deadline.basis), "end-of-life");
+    ASSERT_TRUE(e.deadline.clock_start && e.deadline.deadline);
+    EXPECT_EQ(core::format_rfc3339(*e.deadline.clock_start), c.clock_start);
+    EXPECT_EQ(e.deadline.deadline, e.deadline.clock_start);
+    EXPECT_EQ(e.deadline.days, 0);
+    EXPECT_EQ(e.status, c.status);
+    EXPECT_EQ(e.deadline.reason, c.reason);
+  }
+  // A tier cannot move it, and an active host exception still excepts it.
+  const ExceptionSet set = parse_exceptions(R"(
+[[exception]]
+id = "EX-EOL"
+host = "id-1"
+justification = "migration to debian 12 booked for Q1"
+approver = "ciso"
+created = 2024-06-01
+)",
+                                            "ex.toml")
+                               .value();
+  const Policy p = builtin("soc2");
+  const core::FixedClock clock(at("2026-11-26"));
+  const Evaluator ev(p, &set, nullptr, clock);
+  const FindingEvaluation e = ev.evaluate(kHost, eol, std::nullopt);
+  EXPECT_EQ(e.status, Status::kExcepted);
+  EXPECT_EQ(core::format_rfc3339(*e.deadline.deadline), "2024-07-01T00:00:00Z");
+}
+
 TEST(Evaluator, FixedCarriesTimeToFix) {
   const Policy p = builtin("soc2");
   const core::FixedClock clock(at("2026-06-01"));

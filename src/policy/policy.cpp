@@ -242,7 +242,15 @@ core::Result<Tier> parse_tier(const Reader& r, const toml::Value& table) {
 }  // namespace
 
 std::string_view to_string(ClockStart start) {
-  return start == ClockStart::kFirstSeen ? "first-seen" : "fix-available";
+  switch (start) {
+    case ClockStart::kFirstSeen:
+      return "first-seen";
+    case ClockStart::kEndOfLife:
+      return "end-of-life";
+    case ClockStart::kFixAvailable:
+      break;
+  }
+  return "fix-available";
 }
 
 std::string_view to_string(KevRule rule) {

@@ -24,8 +24,11 @@ namespace fleetpatch::policy {
 enum class ClockStart : std::uint8_t {
   kFixAvailable = 1,  // the publication of the earliest advisory fixing it
   kFirstSeen = 2,     // the first inventory of the host that showed it (history), else now
+  /// End-of-life findings only, whatever the policy says: the release's end of support
+  /// (Finding::end_of_life); not a value a policy file can choose.
+  kEndOfLife = 3,
 };
-/// "fix-available", "first-seen".
+/// "fix-available", "first-seen", "end-of-life".
 std::string_view to_string(ClockStart start);
 
 /// How a KEV due date combines with the policy deadline.

@@ -6,6 +6,10 @@
 #include <sstream>
 #include <string>
 
+#include "report/cyclonedx_vex.hpp"
+#include "report/html_report.hpp"
+#include "report/sarif.hpp"
+
 namespace fleetpatch::report {
 namespace {
 
@@ -313,6 +317,83 @@ TEST(ComplianceReport, OpenDueSoonOverdueFixedWithHistory) {
       EXPECT_EQ(r.burndown[0].findings, 1u);
       EXPECT_EQ(r.burndown[1].findings, 0u);
     }
+  }
+}
+
+// Issue 4: an end-of-life finding is overdue from the end of support, makes its host
+// non-compliant, is tracked by history like any finding, and every format renders it.
+TEST(ComplianceReport, EndOfLifeFinding) {
+  core::Finding eol;
+  eol.installed_version = "10.13";
+  eol.state = core::FindingState::kEndOfLife;
+  eol.advisories = {"EOL:debian:10"};
+  eol.severity = Severity::kHigh;
+  eol.end_of_life = core::EndOfLife{
+      "debian:10", "2024-06-30", "2024-07-01T00:00:00Z", "https://wiki.debian.org/LTS", "", ""};
+  Host old = host("legacy", {}, {eol}, "2024-08-01T00:00:00Z");
+  old.report.os = {"debian", "10.13", "Debian GNU/Linux 10 (buster)", {}, "buster"};
+  Host upgraded = host("legacy", {}, {}, "2024-09-01T00:00:00Z");
+  const policy::Policy soc2 = policy::builtin_policy("soc2").value();
+  struct Case {
+    const char* name;
+    bool upgraded;
+    Status status;
+    std::size_t compliant;
+  };
+  const Case cases[] = {
+      {"still on the release", false, Status::kOverdue, 0},
+      {"moved to a supported release", true, Status::kFixed, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const core::FixedClock clock(at("2024-10-01"));
+    const policy::Evaluator ev(soc2, nullptr, nullptr, clock);
+    ComplianceBuilder b(ev, nullptr);
+    const policy::Snapshot history[] = {{at("2024-08-01"), &old.findings}};
+    if (c.upgraded) {
+      b.add_host(upgraded.report, upgraded.findings, history);
+    } else {
+      b.add_host(old.report, old.findings);
+    }
+    const ComplianceReport r = b.finish();
+    ASSERT_EQ(r.findings.size(), 1u);
+    const ComplianceFinding& f = r.findings[0];
+    EXPECT_EQ(f.state, core::FindingState::kEndOfLife);
+    EXPECT_EQ(f.status, c.status);
+    EXPECT_EQ(f.deadline.basis, policy::ClockStart::kEndOfLife);
+    EXPECT_EQ(f.deadline.deadline, at("2024-07-01"));
+    EXPECT_EQ(r.summary.hosts_compliant, c.compliant);
+    if (c.upgraded) {
+      EXPECT_EQ(f.fixed_at, at("2024-09-01"));
+      ASSERT_TRUE(f.days_to_fix);
+      EXPECT_DOUBLE_EQ(*f.days_to_fix, 62.0);  // from the end of support
+    } else {
+      EXPECT_EQ(f.days_left, -92);
+      EXPECT_EQ(r.per_host[0].counts.overdue, 1u);
+      EXPECT_TRUE(r.per_cve.empty());
+    }
+
+    std::ostringstream json, csv, sarif, vex, html;
+    write_compliance_json(json, r);
+    const auto j = nlohmann::json::parse(json.str());
+    EXPECT_EQ(j["findings"][0]["state"], "end-of-life");
+    EXPECT_EQ(j["findings"][0]["clock_start_basis"], "end-of-life");
+    EXPECT_EQ(j["findings"][0]["deadline_reason"],
+              "soc2: debian:10 past its vendor's support since 2024-07-01, due on its "
+              "end-of-life date (no grace period)");
+    write_compliance_csv(csv, r);
+    EXPECT_NE(csv.str().find(",end-of-life,high,"), std::string::npos) << csv.str();
+    write_compliance_sarif(sarif, r, {.tool_version = "test"});
+    const auto sarif_json = nlohmann::json::parse(sarif.str());
+    EXPECT_EQ(sarif_json["runs"][0]["results"].size(), c.upgraded ? 0u : 1u);
+    write_compliance_vex(vex, r, {.tool_version = "test"});
+    const auto v = nlohmann::json::parse(vex.str());
+    if (!c.upgraded) {
+      EXPECT_EQ(v["vulnerabilities"][0]["id"], "EOL:debian:10");
+      EXPECT_EQ(v["vulnerabilities"][0]["analysis"]["response"][0], "can_not_fix");
+    }
+    write_compliance_html(html, r, {.tool_version = "test"});
+    EXPECT_NE(html.str().find("EOL:debian:10"), std::string::npos);
   }
 }
 

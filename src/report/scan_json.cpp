@@ -127,6 +127,26 @@ void write_finding(Writer& w, const core::Finding& f) {
     w.raw() << '}';
   }
   w.raw() << ']';
+  w.key("end_of_life");
+  if (!f.end_of_life) {
+    w.raw() << "null";
+  } else {
+    const core::EndOfLife& e = *f.end_of_life;
+    w.raw() << '{';
+    w.key("release", true);
+    w.string(e.release);
+    w.key("last_supported_day");
+    w.string(e.last_supported_day);
+    w.key("since");
+    w.string(e.since);
+    w.key("source");
+    w.string(e.source);
+    w.key("paid_program");
+    w.string_or_null(e.paid_program);
+    w.key("paid_until");
+    w.string_or_null(e.paid_until);
+    w.raw() << '}';
+  }
   w.raw() << '}';
 }
 

@@ -151,7 +151,7 @@ TEST(ScanJson, CompactOutputIsExact) {
             R"("source_package":"p","installed_version":"1","fixed_version":"2","state":"fixed",)"
             R"("advisories":["A-1"],"cves":["CVE-1"],"severity":"low","vendor_severity":null,)"
             R"("cvss":null,"fix_available_since":null,"kev_due_date":null,"exposure":"none",)"
-            R"("mitigated_by":[],"pending_restart":[]}],)"
+            R"("mitigated_by":[],"pending_restart":[],"end_of_life":null}],)"
             R"("notes":[]}]})");
   EXPECT_EQ(scan_json({}, {.pretty = false}), R"({"schema":"fleetpatch.scan/1","hosts":[]})");
   EXPECT_NO_THROW((void)nlohmann::json::parse(scan_json({})));
@@ -204,7 +204,7 @@ TEST(ScanJson, PrettyLayoutOneFindingPerLine) {
       "os": {"id": "almalinux", "version_id": "9.0", "name": "AlmaLinux 9.0"},
       "release": "almalinux:9",
       "findings": [
-        {"package": "openssl-libs", "source_package": "openssl", "installed_version": "1:3.0.1-41.el9_0", "fixed_version": "1:3.0.1-43.el9_0", "state": "fixed", "advisories": ["ALSA-2022:5003"], "cves": ["CVE-2022-1292", "CVE-2022-2068"], "severity": "medium", "vendor_severity": "Moderate", "cvss": null, "fix_available_since": "2022-06-16T00:00:00Z", "kev_due_date": null, "exposure": "network", "mitigated_by": [], "pending_restart": []}
+        {"package": "openssl-libs", "source_package": "openssl", "installed_version": "1:3.0.1-41.el9_0", "fixed_version": "1:3.0.1-43.el9_0", "state": "fixed", "advisories": ["ALSA-2022:5003"], "cves": ["CVE-2022-1292", "CVE-2022-2068"], "severity": "medium", "vendor_severity": "Moderate", "cvss": null, "fix_available_since": "2022-06-16T00:00:00Z", "kev_due_date": null, "exposure": "network", "mitigated_by": [], "pending_restart": [], "end_of_life": null}
       ],
       "notes": [
         "a note"
@@ -238,6 +238,55 @@ TEST(ScanTable, RowsNotesAndFleetSummary) {
       "fleet: 2 hosts, 1 with findings; 2 findings: 1 high, 1 medium; 1 on the CISA KEV list",
   };
   for (const auto& line : want_lines) {
+    EXPECT_NE(text.find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << text;
+  }
+}
+
+// Issue 4: the per-host end-of-life finding in both forms.
+TEST(ScanReport, EndOfLifeFinding) {
+  core::HostFindings h;
+  h.host = {"r-1", "legacy", {}};
+  h.os = {"rhel", "7.7", "Red Hat Enterprise Linux Server 7.7", {}, ""};
+  h.release = "rhel:7";
+  core::Finding f;
+  f.installed_version = "7.7";
+  f.state = core::FindingState::kEndOfLife;
+  f.advisories = {"EOL:rhel:7"};
+  f.severity = core::Severity::kHigh;
+  f.end_of_life = core::EndOfLife{"rhel:7",
+                                  "2024-06-30",
+                                  "2024-07-01T00:00:00Z",
+                                  "https://access.redhat.com/support/policy/updates/errata",
+                                  "RHEL ELS",
+                                  "2028-06-30"};
+  h.findings.push_back(f);
+  core::HostFindings d = h;
+  d.findings[0].end_of_life->paid_program.clear();
+  d.findings[0].end_of_life->paid_until.clear();
+  const core::HostFindings hosts[] = {h, d};
+  const auto j = nlohmann::json::parse(scan_json(hosts));
+  const auto& e = j["hosts"][0]["findings"][0];
+  EXPECT_EQ(e["state"], "end-of-life");
+  EXPECT_EQ(e["package"], "");
+  EXPECT_TRUE(e["fixed_version"].is_null());
+  EXPECT_EQ(e["end_of_life"], nlohmann::json::parse(R"({"release": "rhel:7",
+      "last_supported_day": "2024-06-30", "since": "2024-07-01T00:00:00Z",
+      "source": "https://access.redhat.com/support/policy/updates/errata",
+      "paid_program": "RHEL ELS", "paid_until": "2028-06-30"})"));
+  EXPECT_TRUE(j["hosts"][1]["findings"][0]["end_of_life"]["paid_program"].is_null());
+  EXPECT_TRUE(j["hosts"][1]["findings"][0]["end_of_life"]["paid_until"].is_null());
+
+  std::ostringstream out;
+  write_scan_table(out, hosts);
+  const std::string text = out.str();
+  for (const std::string line : {
+           "  (release rhel:7)  7.7        (end-of-life)  high      EOL:rhel:7",
+           "  end of life: rhel:7 was supported until 2024-06-30 "
+           "(https://access.redhat.com/support/policy/updates/errata); RHEL ELS (paid) runs "
+           "until 2028-06-30",
+           "  end of life: rhel:7 was supported until 2024-06-30 "
+           "(https://access.redhat.com/support/policy/updates/errata)",
+       }) {
     EXPECT_NE(text.find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << text;
   }
 }

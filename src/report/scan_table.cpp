@@ -98,11 +98,24 @@ void write_scan_table(std::ostream& out, std::span<const core::HostFindings> hos
         if (f.state != core::FindingState::kFixed || fixed.empty()) {
           fixed += (fixed.empty() ? "(" : " (") + std::string(core::to_string(f.state)) + ")";
         }
-        rows.push_back({f.package, f.installed_version, std::move(fixed),
+        // An end-of-life finding is about the release, which the package column then names.
+        const std::string package =
+            f.end_of_life ? "(release " + f.end_of_life->release + ")" : f.package;
+        rows.push_back({package, f.installed_version, std::move(fixed),
                         std::string(core::to_string(f.severity)), join_limited(f.advisories, 2),
                         join_limited(f.cves, options.max_cves), f.kev_due_date.value_or("")});
       }
       write_rows(out, rows);
+      for (const auto& f : host.findings) {
+        if (!f.end_of_life) continue;
+        const core::EndOfLife& e = *f.end_of_life;
+        out << "  end of life: " << e.release << " was supported until " << e.last_supported_day
+            << " (" << e.source << ")";
+        if (!e.paid_program.empty()) {
+          out << "; " << e.paid_program << " (paid) runs until " << e.paid_until;
+        }
+        out << '\n';
+      }
     }
     for (const auto& note : host.notes) out << "  note: " << note << '\n';
   }

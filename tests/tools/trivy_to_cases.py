@@ -18,6 +18,10 @@ For each case (the CASES table below) it writes:
   expected.tsv                   Trivy's result (integration/testdata/<image>.json.golden):
                                  package, vulnerability id, installed version, fixed version
   expected-ignore-unfixed.tsv    the same from <image>-ignore-unfixed.json.golden, when it exists
+  peer-scan                      when Trivy scanned (its result's CreatedAt: the golden test
+                                 scans --as-of it) and whether it called the OS end-of-life
+                                 (Metadata.OS.EOSL), which the golden test compares with
+                                 fleetpatch's end-of-life finding
 
 How the fixture DB becomes OSV (one record per vulnerability key and family, one `affected`
 entry per (release bucket, package bucket)):
@@ -259,6 +263,11 @@ def main():
             dump(os.path.join(advisories, vid.replace(":", "-") + ".json"), record)
 
         write_tsv(os.path.join(out, "expected.tsv"), result_path, expected_rows(result))
+        with open(os.path.join(out, "peer-scan"), "w") as f:
+            f.write("# Trivy's scan of %s: when (CreatedAt) and whether it called the OS "
+                    "end-of-life (Metadata.OS.EOSL)\n" % result_path)
+            f.write("as-of\t%s\n" % result["CreatedAt"])
+            f.write("end-of-life\t%s\n" % ("true" if os_info.get("EOSL") else "false"))
         unfixed_path = "integration/testdata/%s-ignore-unfixed.json.golden" % result_golden
         if os.path.exists(os.path.join(TRIVY, unfixed_path)):
             with open(os.path.join(TRIVY, unfixed_path)) as f:

@@ -283,6 +283,9 @@ void add_report_command(CLI::App& app, Context& ctx, int* exit_code) {
     for (auto& h : *history) reports.push_back(std::move(h));
     match::MatchOptions match_options;
     match_options.threads = args->threads;
+    // End-of-life findings at the report's time; history inventories too, so that a host moved
+    // to a supported release shows its end-of-life finding fixed.
+    match_options.as_of = (*clock)->now();
     const match::Matcher matcher(*index, match_options);
     const std::vector<core::HostFindings> findings = matcher.match_fleet(reports);
 

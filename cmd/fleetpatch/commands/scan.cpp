@@ -108,6 +108,8 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
     }
     std::vector<core::HostReport> hosts = std::move(loaded).value();
 
+    // End-of-life findings are judged at the scan's time (--as-of, else now), read once.
+    options.as_of = (*clock)->now();
     const match::Matcher matcher(*index, options);
     const std::vector<core::HostFindings> results = matcher.match_fleet(hosts);
     if (args->format == "json") {
