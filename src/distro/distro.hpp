@@ -48,6 +48,19 @@ class Distro {
   /// distributions, whose advisories name binary packages.
   virtual bool matches_source_names() const = 0;
 
+  /// For a family whose advisories name binaries (matches_source_names() false): whether an
+  /// advisory entry from feed kind `origin` (AffectedPackage::origin) in `state` names a source
+  /// package instead. The matcher then also judges an installed binary by the entries under its
+  /// source package's name for which this holds. Default: never.
+  virtual bool entry_names_source(std::string_view origin, core::FixState state) const {
+    (void)origin;
+    (void)state;
+    return false;
+  }
+  /// Whether entry_names_source can hold for some entry (the matcher skips the source lookups
+  /// of the families where it cannot).
+  virtual bool some_entries_name_source() const { return false; }
+
   /// Distribution-specific reading of an advisory after the generic feed parse (advisory kind
   /// from its id prefix, severity from its summary, module streams). Default: unchanged.
   virtual void refine_advisory(core::Advisory& advisory) const { (void)advisory; }

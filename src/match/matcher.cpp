@@ -1,5 +1,6 @@
 // Matcher implementation. The work splits in two:
-//  - judge(): one distinct (release, name, version, module) tuple against the index, giving the
+//  - judge(): one distinct (release, name, version, module, source) tuple against the index, giving
+//  the
 //    merged finding templates for it. Done once per tuple per Matcher, under the lock of the cache
 //    shard the tuple hashes to, so no tuple is ever judged twice.
 //  - per host: resolve the release, look every package's tuple up in the cache, and turn the
@@ -101,21 +102,23 @@ struct Verdict {
   HostSummary counts;              // what `findings` adds to a host's summary
 };
 
+/// `source` is the installed binary's source package name when the family has entries naming
+/// source packages (Distro::entry_names_source) and it differs from the binary's; else "".
 struct TupleView {
-  std::string_view release, name, version, module;
+  std::string_view release, name, version, module, source;
   std::size_t hash;
 };
 
 struct TupleKey {
-  std::string release, name, version, module;
+  std::string release, name, version, module, source;
   std::size_t hash;
 };
 
 std::size_t hash_tuple(std::size_t release_hash, std::string_view name, std::string_view version,
-                       std::string_view module) {
+                       std::string_view module, std::string_view source) {
   const std::hash<std::string_view> h;
   std::size_t seed = release_hash;
-  for (const std::size_t part : {h(name), h(version), h(module)}) {
+  for (const std::size_t part : {h(name), h(version), h(module), h(source)}) {
     seed ^= part + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
   }
   return seed;
@@ -132,7 +135,7 @@ struct TupleEq {
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
     return a.hash == b.hash && a.name == b.name && a.version == b.version && a.module == b.module &&
-           a.release == b.release;
+           a.source == b.source && a.release == b.release;
   }
 };
 
@@ -261,10 +264,32 @@ Template make_template(const index::Index& index, FindingState state, std::strin
   return t;
 }
 
-Verdict judge(const index::Index& index, const MatchOptions& options, core::PackageFormat format,
-              const TupleView& tuple) {
+/// The entries that judge a tuple, grouped by advisory in index order: those under the binary's
+/// name, merged with those under its source name that name the source
+/// (Distro::entry_names_source; Red Hat's CSAF-VEX "known affected" SRPMs).
+std::vector<index::EntryView> entries_for(const index::Index& index, const distro::Distro& distro,
+                                          const TupleView& tuple) {
+  const index::EntryRange by_name = index.lookup(tuple.release, tuple.name);
+  std::vector<index::EntryView> entries(by_name.begin(), by_name.end());
+  if (tuple.source.empty()) return entries;
+  std::vector<index::EntryView> by_source;
+  for (const index::EntryView entry : index.lookup(tuple.release, tuple.source)) {
+    if (distro.entry_names_source(entry.origin(), entry.state())) by_source.push_back(entry);
+  }
+  if (by_source.empty()) return entries;
+  std::vector<index::EntryView> merged;
+  merged.reserve(entries.size() + by_source.size());
+  std::merge(entries.begin(), entries.end(), by_source.begin(), by_source.end(),
+             std::back_inserter(merged), [](const index::EntryView& a, const index::EntryView& b) {
+               return a.advisory_index() < b.advisory_index();
+             });
+  return merged;
+}
+
+Verdict judge(const index::Index& index, const MatchOptions& options, const distro::Distro& distro,
+              core::PackageFormat format, const TupleView& tuple) {
   Verdict verdict;
-  const index::EntryRange entries = index.lookup(tuple.release, tuple.name);
+  const std::vector<index::EntryView> entries = entries_for(index, distro, tuple);
   if (entries.empty()) return verdict;
   std::string error;
   const auto installed = AnyVersion::parse(format, tuple.version, &error);
@@ -347,8 +372,9 @@ Verdict judge(const index::Index& index, const MatchOptions& options, core::Pack
 /// advisories of the newest fix the installed version contains, which the old copy presumably
 /// lacks (matcher.hpp, "Restart pending"). nullopt when the installed version contains no fix.
 std::optional<Template> judge_restart(const index::Index& index, const MatchOptions& options,
-                                      core::PackageFormat format, const TupleView& tuple) {
-  const index::EntryRange entries = index.lookup(tuple.release, tuple.name);
+                                      const distro::Distro& distro, core::PackageFormat format,
+                                      const TupleView& tuple) {
+  const std::vector<index::EntryView> entries = entries_for(index, distro, tuple);
   if (entries.empty()) return std::nullopt;
   std::string error;
   const auto installed = AnyVersion::parse(format, tuple.version, &error);
@@ -473,7 +499,8 @@ class LocalCache {
       if (slot.verdict == nullptr) return nullptr;
       if (slot.hash == tuple.hash && slot.name_length == tuple.name.size() &&
           slot.version_length == tuple.version.size() &&
-          slot.module_length == tuple.module.size() && key_equals(slot, tuple)) {
+          slot.module_length == tuple.module.size() && slot.source_length == tuple.source.size() &&
+          key_equals(slot, tuple)) {
         return slot.verdict;
       }
     }
@@ -484,14 +511,16 @@ class LocalCache {
     Slot slot;
     slot.hash = tuple.hash;
     slot.verdict = verdict;
-    const std::size_t length = tuple.name.size() + tuple.version.size() + tuple.module.size();
+    const std::size_t length =
+        tuple.name.size() + tuple.version.size() + tuple.module.size() + tuple.source.size();
     if (tuple.name.size() > 0xffff || tuple.version.size() > 0xffff ||
-        tuple.module.size() > 0xffff) {
+        tuple.module.size() > 0xffff || tuple.source.size() > 0xffff) {
       return;  // absurd lengths: not cached locally, the shared cache still answers
     }
     slot.name_length = static_cast<std::uint16_t>(tuple.name.size());
     slot.version_length = static_cast<std::uint16_t>(tuple.version.size());
     slot.module_length = static_cast<std::uint16_t>(tuple.module.size());
+    slot.source_length = static_cast<std::uint16_t>(tuple.source.size());
     char* out = slot.key;
     if (length > sizeof slot.key) {
       overflow_.emplace_back(length, '\0');
@@ -500,8 +529,12 @@ class LocalCache {
     }
     std::memcpy(out, tuple.name.data(), tuple.name.size());
     std::memcpy(out + tuple.name.size(), tuple.version.data(), tuple.version.size());
-    std::memcpy(out + tuple.name.size() + tuple.version.size(), tuple.module.data(),
-                tuple.module.size());
+    out += tuple.name.size() + tuple.version.size();
+    std::memcpy(out, tuple.module.data(), tuple.module.size());
+    // An empty view may hold a null pointer, which memcpy must not be given.
+    if (!tuple.source.empty()) {
+      std::memcpy(out + tuple.module.size(), tuple.source.data(), tuple.source.size());
+    }
     place(slot);
   }
 
@@ -513,16 +546,19 @@ class LocalCache {
     std::uint16_t name_length = 0;
     std::uint16_t version_length = 0;
     std::uint16_t module_length = 0;
-    char key[34];  // name, version, module, back to back
+    std::uint16_t source_length = 0;
+    char key[32];  // name, version, module, source, back to back
   };
   static_assert(sizeof(Slot) == 64);
 
   static bool key_equals(const Slot& slot, const TupleView& tuple) {
     const char* key = slot.overflow != nullptr ? slot.overflow : slot.key;
+    const char* module = key + tuple.name.size() + tuple.version.size();
     return std::memcmp(key, tuple.name.data(), tuple.name.size()) == 0 &&
            std::memcmp(key + tuple.name.size(), tuple.version.data(), tuple.version.size()) == 0 &&
-           std::memcmp(key + tuple.name.size() + tuple.version.size(), tuple.module.data(),
-                       tuple.module.size()) == 0;
+           std::memcmp(module, tuple.module.data(), tuple.module.size()) == 0 &&
+           (tuple.source.empty() || std::memcmp(module + tuple.module.size(), tuple.source.data(),
+                                                tuple.source.size()) == 0);
   }
 
   void place(const Slot& slot) {
@@ -553,6 +589,8 @@ struct HostContext {
   const distro::Distro* distro = nullptr;
   core::PackageFormat format = core::PackageFormat::kUnknown;
   bool by_source = false;
+  /// Binary-matched, with entries naming source packages (Distro::some_entries_name_source).
+  bool source_entries = false;
   std::string_view release;  // into the resolved release key, alive as long as `key`
   std::string key;
   std::size_t release_hash = 0;
@@ -560,6 +598,19 @@ struct HostContext {
   /// The host's end-of-life finding, when it has one; set even when collect() returns false.
   std::optional<core::Finding> end_of_life;
 };
+
+/// The source name a binary-matched package is also judged by (TupleView::source), or "".
+std::string_view source_lookup_name(const HostContext& ctx, const core::Package& p) {
+  if (!ctx.source_entries || p.source_name.empty() || p.source_name == p.name) return {};
+  return p.source_name;
+}
+
+/// The cache key of a lookup.
+TupleView tuple_of(const HostContext& ctx, std::string_view name, std::string_view version,
+                   std::string_view module, std::string_view source) {
+  return {ctx.release, name,   version,
+          module,      source, hash_tuple(ctx.release_hash, name, version, module, source)};
+}
 
 /// The name and version a package is matched by (source or binary, per the family).
 std::pair<std::string_view, std::string_view> match_name_version(const HostContext& ctx,
@@ -642,8 +693,8 @@ struct Matcher::Impl {
     worker.hosts = worker.packages = worker.lookups = 0;
   }
 
-  const Verdict& verdict_for(Worker& worker, LocalCache& cache, core::PackageFormat format,
-                             const TupleView& tuple) {
+  const Verdict& verdict_for(Worker& worker, LocalCache& cache, const distro::Distro& distro,
+                             core::PackageFormat format, const TupleView& tuple) {
     ++worker.lookups;
     if (worker.use_local_cache) {
       if (const Verdict* local = cache.find(tuple)) return *local;
@@ -653,10 +704,11 @@ struct Matcher::Impl {
     auto it = shard.verdicts.find(tuple);
     if (it == shard.verdicts.end()) {
       misses.fetch_add(1, std::memory_order_relaxed);
-      Verdict verdict = judge(index, options, format, tuple);
+      Verdict verdict = judge(index, options, distro, format, tuple);
       it = shard.verdicts
                .emplace(TupleKey{std::string(tuple.release), std::string(tuple.name),
-                                 std::string(tuple.version), std::string(tuple.module), tuple.hash},
+                                 std::string(tuple.version), std::string(tuple.module),
+                                 std::string(tuple.source), tuple.hash},
                         std::move(verdict))
                .first;
     }
@@ -692,6 +744,7 @@ struct Matcher::Impl {
     const distro::Distro& distro = *ctx.distro;
     ctx.format = distro.package_format();
     ctx.by_source = distro.matches_source_names();
+    ctx.source_entries = !ctx.by_source && distro.some_entries_name_source();
     ctx.release_hash = std::hash<std::string_view>{}(ctx.release);
     for (auto& [key, c] : worker.caches) {
       if (key == ctx.key) ctx.cache = &c;
@@ -709,9 +762,8 @@ struct Matcher::Impl {
       } else {
         module.clear();
       }
-      const TupleView tuple{ctx.release, name, version, module,
-                            hash_tuple(ctx.release_hash, name, version, module)};
-      const Verdict& verdict = verdict_for(worker, *ctx.cache, ctx.format, tuple);
+      const TupleView tuple = tuple_of(ctx, name, version, module, source_lookup_name(ctx, p));
+      const Verdict& verdict = verdict_for(worker, *ctx.cache, distro, ctx.format, tuple);
       if (!verdict.problem.empty()) {
         if (problems < kMaxProblemNotes) out.notes.push_back(verdict.problem);
         ++problems;
@@ -739,9 +791,8 @@ struct Matcher::Impl {
                             std::string_view version) {
     const std::string module = package.module ? ctx.distro->module_of(package) : std::string();
     const std::string_view name = match_name_version(ctx, package).first;
-    const TupleView tuple{ctx.release, name, version, module,
-                          hash_tuple(ctx.release_hash, name, version, module)};
-    return verdict_for(worker, *ctx.cache, ctx.format, tuple);
+    const TupleView tuple = tuple_of(ctx, name, version, module, source_lookup_name(ctx, package));
+    return verdict_for(worker, *ctx.cache, *ctx.distro, ctx.format, tuple);
   }
 
   /// The runtime rules (matcher.hpp, "Runtime rules"): marks the pending packages whose findings
@@ -931,9 +982,8 @@ struct Matcher::Impl {
       if (seen) continue;  // the same package for two architectures
       const auto [name, version] = match_name_version(ctx, p);
       module = p.module ? ctx.distro->module_of(p) : std::string();
-      const TupleView tuple{ctx.release, name, version, module,
-                            hash_tuple(ctx.release_hash, name, version, module)};
-      const auto t = judge_restart(index, options, ctx.format, tuple);
+      const TupleView tuple = tuple_of(ctx, name, version, module, source_lookup_name(ctx, p));
+      const auto t = judge_restart(index, options, *ctx.distro, ctx.format, tuple);
       if (!t) continue;
       core::Finding& f = findings.emplace_back();
       fill(f, p, p.source_name.empty() ? p.name : p.source_name, *t);

@@ -9,6 +9,11 @@
 //  - RPM families match binary package names at the binary version; Debian, Ubuntu and Alpine
 //    (Distro::matches_source_names) match the source package name at the source version. The
 //    finding still names the installed binary and its own version.
+//    A binary-matched family may have entries that name source packages all the same
+//    (Distro::entry_names_source: Red Hat's CSAF-VEX "known affected"/"not affected" SRPMs):
+//    an installed binary is then also judged by those entries under its source name, at its
+//    own version, merged per advisory with the entries under its binary name (a fix under the
+//    binary name beats a source-named "will not fix" of the same advisory).
 //  - Only AdvisoryKind::kSecurity advisories make findings (not bug-fix or enhancement ones).
 //  - Module streams: an entry applies only when distro::module_applies(entry.module,
 //    Distro::module_of(package)); "" applies to "" only.
@@ -22,7 +27,7 @@
 //    those of the most severe advisory (highest CVSS on ties); fix_available_since the earliest
 //    `published`; kev_due_date the earliest KEV due date of any of its CVEs.
 //  - Options filter advisories before merging: a finding lists only the advisories that pass.
-//  - Identical (release, name, version, module) tuples are matched once per Matcher (every
+//  - Identical (release, name, version, module, source) tuples are matched once per Matcher (every
 //    distinct installed version is parsed once) and the result is shared by every host having it.
 //
 // Runtime rules (issue 5: what is really running decides the state; the facts come from

@@ -30,9 +30,9 @@
 //    The matcher would otherwise read a will-not-fix entry as affecting a host already past
 //    the fix of the same advisory.
 //  - advisory documents list binary RPMs; their source RPM entries (arch "src") are dropped.
-//    Per-CVE (VEX) documents list source RPMs for unfixed components and keep them: Red Hat
-//    names the SRPM ("kernel") there, which the RPM matcher compares with binary names, so
-//    such an entry finds the binaries named like their source only (see the issue 4 report).
+//    Per-CVE (VEX) documents name source RPMs ("kernel", fixed ones by the SRPM's NVR) and
+//    keep them: the matcher judges every binary of that source by them
+//    (distro::Rhel::entry_names_source).
 //  - id: `document.tracking.id`; a per-CVE document's "CVE-..." id gets the publisher's
 //    prefix ("REDHAT-CVE-2023-6238", "SUSE-CVE-..."), as Ubuntu's "UBUNTU-CVE-..." records do,
 //    so that it never collides with another feed's record named after the same CVE.
