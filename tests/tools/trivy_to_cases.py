@@ -37,6 +37,25 @@ entry per (release bucket, package bucket)):
     VendorIDs are kept under database_specific.trivy for the reader of the file (ignored by
     fleetpatch);
   - `modified` is the date of the Trivy snapshot (the fixture DB has no dates); no `published`.
+
+Red Hat (redhat.yaml; ubi-7) has no OSV ecosystem fleetpatch reads, so its fixture becomes the
+CSAF documents Red Hat publishes instead, one per vulnerability key, read by the CSAF reader:
+  - the platforms: each entry's `Affected` list holds indices into Trivy's "Red Hat CPE" bucket
+    (cpe.yaml); an index becomes a product_name branch with that CPE
+    ("cpe:/o:redhat:enterprise_linux:7::server" -> rhel:7). Indices the fixture maps to no CPE
+    (596, 597, ...: other products' repositories in Trivy's real DB) are left out, and so are
+    entries left with no platform;
+  - an RHSA key becomes an advisory document (category csaf_security_advisory) whose package
+    buckets are fixed binary RPMs at FixedVersion (purl without arch: the fixture names none),
+    with one `vulnerabilities` item per listed CVE, each with its Red Hat impact;
+  - a CVE key becomes a per-CVE VEX document (category csaf_vex) whose package buckets are
+    known_affected components with the remediation Red Hat writes for Trivy's Status: 5
+    will_not_fix -> no_fix_planned "Will not fix", 7 end_of_life -> no_fix_planned "Out of
+    support scope", 6 fix_deferred -> none_available "Fix deferred", 2 affected / 4
+    under_investigation -> none_available "Affected" (those are the words Trivy's Red Hat VEX
+    importer turns into these statuses);
+  - Severity 1..4 -> Low, Moderate, Important, Critical (Red Hat's words; the aggregate severity
+    is the highest); dates are the snapshot date.
 """
 
 import json
@@ -87,6 +106,7 @@ OS_IDS = {
     "opensuse-tumbleweed": "opensuse-tumbleweed",
     "alma": "almalinux",
     "rocky": "rocky",
+    "redhat": "rhel",
 }
 
 SEVERITIES = {0: "unknown", 1: "low", 2: "medium", 3: "high", 4: "critical"}
@@ -106,7 +126,18 @@ CASES = [
      ["opensuse.yaml", "suse.yaml"]),
     ("almalinux", "almalinux-8", None, "almalinux-8", "rpm", ["almalinux.yaml"]),
     ("rocky", "rockylinux-8", None, "rockylinux-8", "rpm", ["rockylinux.yaml"]),
+    ("rhel", "ubi-7", "ubi-7", "ubi-7", "rpm", ["redhat.yaml"]),
 ]
+
+RED_HAT_SEVERITIES = {1: "Low", 2: "Moderate", 3: "Important", 4: "Critical"}
+# Trivy status (pkg/types Status) -> (CSAF remediation category, Red Hat's details).
+RED_HAT_REMEDIATIONS = {
+    2: ("none_available", "Affected"),
+    4: ("none_available", "Affected"),
+    5: ("no_fix_planned", "Will not fix"),
+    6: ("none_available", "Fix deferred"),
+    7: ("no_fix_planned", "Out of support scope"),
+}
 
 
 def join_version(fmt, epoch, version, release):
@@ -213,6 +244,119 @@ def convert_db(fixture_files):
     return records
 
 
+def red_hat_cpes():
+    """Trivy's CPE index -> CPE, from the "Red Hat CPE" bucket of cpe.yaml."""
+    with open(os.path.join(TRIVY, "integration/testdata/fixtures/db/cpe.yaml")) as f:
+        buckets = yaml.safe_load(f)
+    cpes = {}
+    for bucket in buckets:
+        for sub in bucket["pairs"]:
+            if sub["bucket"] == "cpe":
+                for pair in sub["pairs"]:
+                    cpes[int(pair["key"])] = pair["value"]
+    return cpes
+
+
+def convert_red_hat(fixture_file):
+    """CSAF documents by id from Trivy's Red Hat fixture (see the module docstring)."""
+    with open(os.path.join(TRIVY, "integration/testdata/fixtures/db", fixture_file)) as f:
+        buckets = yaml.safe_load(f)
+    cpes = red_hat_cpes()
+    by_key = {}  # key -> [(package, value)]
+    for top in buckets:
+        for package in top["pairs"]:
+            for pair in package["pairs"]:
+                by_key.setdefault(pair["key"], []).append((package["bucket"], pair["value"]))
+    documents = {}
+    for key, packages in by_key.items():
+        platforms = {}   # product id -> CPE
+        statuses = {}    # product id -> (package, version, remediation or None)
+        cve_severity = {}  # CVE id -> highest Severity
+        for package, value in packages:
+            for entry in value["Entries"]:
+                for cve in entry.get("Cves") or []:
+                    cve_id = cve.get("ID") or key
+                    cve_severity[cve_id] = max(cve_severity.get(cve_id, 0),
+                                               int(cve.get("Severity", 0)))
+                for index in entry["Affected"]:
+                    if index not in cpes:
+                        continue
+                    platform = "trivy-cpe-%d" % index
+                    platforms[platform] = cpes[index]
+                    fixed = entry.get("FixedVersion", "")
+                    remediation = None if fixed else RED_HAT_REMEDIATIONS[int(entry["Status"])]
+                    statuses["%s:%s" % (platform, package)] = (package, fixed, remediation)
+        if not statuses:
+            continue
+        advisory = not key.startswith("CVE-")
+        components = {}
+        for package, fixed, _ in statuses.values():
+            purl = "pkg:rpm/redhat/" + package
+            if fixed:
+                epoch, _, evr = fixed.rpartition(":")
+                purl += "@" + evr + ("?epoch=" + epoch if epoch else "")
+            components[package] = purl
+        severity = max(cve_severity.values()) if cve_severity else 0
+        document = {
+            "category": "csaf_security_advisory" if advisory else "csaf_vex",
+            "csaf_version": "2.0",
+            "publisher": {"category": "vendor", "name": "Red Hat Product Security",
+                          "namespace": "https://www.redhat.com"},
+            "title": "converted from Trivy's fixture DB (tests/tools/trivy_to_cases.py)",
+            "tracking": {"id": key, "initial_release_date": SNAPSHOT_DATE,
+                         "current_release_date": SNAPSHOT_DATE, "status": "final",
+                         "version": "1"},
+        }
+        if severity:
+            document["aggregate_severity"] = {"text": RED_HAT_SEVERITIES[severity]}
+        product_tree = {
+            "branches": [{"category": "vendor", "name": "Red Hat", "branches": [
+                {"category": "product_name", "name": platform,
+                 "product": {"name": platform, "product_id": platform,
+                             "product_identification_helper": {"cpe": cpe}}}
+                for platform, cpe in sorted(platforms.items())] + [
+                {"category": "product_version", "name": package,
+                 "product": {"name": package, "product_id": package,
+                             "product_identification_helper": {"purl": purl}}}
+                for package, purl in sorted(components.items())]}],
+            "relationships": [
+                {"category": "default_component_of",
+                 "full_product_name": {"name": "%s as a component of %s" % (
+                     product.split(":", 1)[1], product.split(":", 1)[0]),
+                     "product_id": product},
+                 "product_reference": product.split(":", 1)[1],
+                 "relates_to_product_reference": product.split(":", 1)[0]}
+                for product in sorted(statuses)],
+        }
+        vulnerabilities = []
+        for cve_id in sorted(cve_severity):
+            products = sorted(statuses)
+            vulnerability = {"cve": cve_id}
+            fixed = [p for p in products if statuses[p][1]]
+            affected = [p for p in products if not statuses[p][1]]
+            status = {}
+            if fixed:
+                status["fixed"] = fixed
+            if affected:
+                status["known_affected"] = affected
+            vulnerability["product_status"] = status
+            remediations = {}
+            for p in affected:
+                remediations.setdefault(statuses[p][2], []).append(p)
+            if remediations:
+                vulnerability["remediations"] = [
+                    {"category": category, "details": details, "product_ids": ids}
+                    for (category, details), ids in sorted(remediations.items())]
+            if cve_severity[cve_id]:
+                vulnerability["threats"] = [{"category": "impact",
+                                             "details": RED_HAT_SEVERITIES[cve_severity[cve_id]],
+                                             "product_ids": products}]
+            vulnerabilities.append(vulnerability)
+        documents[key] = {"document": document, "product_tree": product_tree,
+                          "vulnerabilities": vulnerabilities}
+    return documents
+
+
 def expected_rows(result):
     rows = set()
     for r in result.get("Results", []):
@@ -259,7 +403,13 @@ def main():
         advisories = os.path.join(out, "advisories")
         shutil.rmtree(advisories, ignore_errors=True)
         os.makedirs(advisories)
-        for vid, record in sorted(convert_db(fixtures).items()):
+        records = {}
+        for name in fixtures:
+            if name == "redhat.yaml":
+                records.update(convert_red_hat(name))
+            else:
+                records.update(convert_db([name]))
+        for vid, record in sorted(records.items()):
             dump(os.path.join(advisories, vid.replace(":", "-") + ".json"), record)
 
         write_tsv(os.path.join(out, "expected.tsv"), result_path, expected_rows(result))
