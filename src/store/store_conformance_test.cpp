@@ -6,7 +6,9 @@
 // The suite is the behavioural contract of store.hpp; where the header leaves a choice open the
 // suite pins it (ordering of listings, error codes) so both backends answer alike.
 #include <libpq-fe.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -817,6 +819,75 @@ TEST_P(StoreConformance, ConcurrentPutReports) {
   const auto audit = verify_audit(store());
   EXPECT_TRUE(audit.ok) << audit.problem;
   EXPECT_EQ(audit.entries, kThreads * kPerThread);
+}
+
+// The durability contract itself: a child process puts reports from four threads and writes
+// each acknowledgement to a pipe; it is killed with SIGKILL mid-run. Every acknowledged report
+// must be there after reopening (an acknowledgement the store gave before its commit was durable
+// would show up here as a missing host or an older report_seq).
+TEST_P(StoreConformance, AcknowledgedReportsSurviveSigkill) {
+  store_.reset();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    auto opened = open();
+    if (!opened.ok()) _exit(3);
+    Store& s = **opened;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          auto report =
+              synthetic_report("k" + std::to_string(t) + "-" + std::to_string(i % 50), 30, i);
+          auto r = s.put_report(report, at("2026-11-26T04:00:00Z"));
+          if (!r.ok()) _exit(4);
+          const std::string line =
+              report.host.id + " " + std::to_string(r->report_seq) + "\n";  // < PIPE_BUF: atomic
+          if (write(fds[1], line.data(), line.size()) < 0) _exit(5);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string acks;
+  char buffer[4096];
+  std::size_t lines = 0;
+  bool killed = false;
+  for (;;) {
+    const auto n = read(fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    acks.append(buffer, static_cast<std::size_t>(n));
+    lines = static_cast<std::size_t>(std::count(acks.begin(), acks.end(), '\n'));
+    if (!killed && lines >= 300) {
+      kill(child, SIGKILL);  // keep reading: acknowledgements already in the pipe count too
+      killed = true;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited on its own with " << status;
+  ASSERT_GE(lines, 300u);
+
+  std::map<std::string, std::int64_t> acked;  // host -> highest acknowledged report_seq
+  std::istringstream in(acks);
+  std::string id;
+  std::int64_t seq = 0;
+  while (in >> id >> seq) acked[id] = std::max(acked[id], seq);
+  reopen();
+  for (const auto& [host, acked_seq] : acked) {
+    auto record = store().get_host(host);
+    ASSERT_TRUE(record.ok()) << record.error().message;
+    ASSERT_TRUE(record->has_value()) << host << " was acknowledged but is missing";
+    EXPECT_GE((*record)->report_seq, acked_seq) << host;
+    auto report = store().get_report(host);
+    ASSERT_TRUE(report.ok() && report->has_value()) << host;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgresql"),
