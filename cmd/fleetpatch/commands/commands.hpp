@@ -22,6 +22,7 @@ void add_feed_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_scan_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_demo_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_report_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_agent_command(CLI::App& app, Context& ctx, int* exit_code);
 
 // One command per line, however many there are.
 // clang-format off
@@ -32,6 +33,7 @@ inline constexpr CommandEntry kCommands[] = {
     {"scan", add_scan_command},
     {"demo", add_demo_command},
     {"report", add_report_command},
+    {"agent", add_agent_command},
 };
 // clang-format on
 
