@@ -7,8 +7,10 @@
 #pragma once
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstddef>
@@ -110,6 +112,10 @@ class Connection {
   /// statements), then reads all results. Fails with the first statement that failed (the server
   /// skipped the ones after it); an open transaction is then left to the caller to roll back.
   core::Result<std::vector<ResultPtr>> pipeline(const std::vector<Queued>& queued);
+
+  /// False when the server has closed the connection while it sat idle (a restart, an
+  /// administrator's pg_terminate_backend): reads what arrived without blocking.
+  bool alive();
 
   /// True when the connection can go back to the pool: connected, idle, not in a transaction,
   /// not in pipeline mode.
@@ -372,6 +378,15 @@ inline core::Result<std::vector<ResultPtr>> Connection::pipeline(
   return results;
 }
 
+inline bool Connection::alive() {
+  if (PQconsumeInput(conn_) != 1 || PQstatus(conn_) != CONNECTION_OK) return false;
+  // libpq takes the server's goodbye ("terminating connection due to administrator command")
+  // as a notice and sees the close only on its next read: look for end-of-file ourselves.
+  char byte = 0;
+  const ssize_t n = ::recv(PQsocket(conn_), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
 inline bool Connection::reusable() const {
   return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE &&
          PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
@@ -399,11 +414,15 @@ inline Lease::~Lease() {
 
 inline core::Result<Lease> Pool::acquire() {
   std::unique_lock lock(mu_);
-  available_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
-  if (!idle_.empty()) {
+  for (;;) {
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
+    if (idle_.empty()) break;
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(this, std::move(conn));
+    // A connection the server closed while it sat here is replaced before anything is sent
+    // on it, so that no statement has to guess whether it ran.
+    if (conn->alive()) return Lease(this, std::move(conn));
+    --open_;
   }
   ++open_;
   lock.unlock();

@@ -723,7 +723,9 @@ void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
   auto attempt = [&](const std::vector<WriteOp*>& some)
       -> Result<std::vector<std::optional<PutReportResult>>> {
     for (int tries = 0;; ++tries) {
-      if (writer_conn_ && !writer_conn_->reusable()) writer_conn_.reset();
+      if (writer_conn_ && !(writer_conn_->reusable() && writer_conn_->alive())) {
+        writer_conn_.reset();
+      }
       if (!writer_conn_) {
         auto conn = pg::Connection::connect(url_);
         if (!conn.ok()) return conn.error();

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -239,6 +240,32 @@ TEST_F(PostgresStore, SearchPathSchemaIsCreatedAndIsolated) {
   EXPECT_EQ(verify_audit(*tenant_b).entries, 0);
   EXPECT_EQ(pg_query(url_, "SELECT count(*) FROM tenant_a.hosts"), "1");
   EXPECT_EQ(pg_query(url_, "SELECT count(*) FROM \"TenantB\".schema_migrations"), "1");
+}
+
+TEST_F(PostgresStore, ConnectionsTheServerClosedAreReplaced) {
+  // What a server restart does to a running `serve`: every connection it holds is closed.
+  auto store = open(url_);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->put_report(report("h1", 5), at("2026-11-26T05:00:00Z")).ok());
+  ASSERT_TRUE(store->get_host("h1").ok());
+  ASSERT_TRUE(store->append_audit({at("2026-11-26T05:00:00Z"), "a", "x", "y", "{}"}).ok());
+  const std::string others =
+      "FROM pg_stat_activity WHERE datname = '" + database_ + "' AND pid <> pg_backend_pid()";
+  ASSERT_NE(pg_query(url_, "SELECT count(*) " + others), "0");
+  ASSERT_EQ(pg_query(url_, "SELECT count(pg_terminate_backend(pid)) > 0 " + others), "t");
+  for (int i = 0; i < 100 && pg_query(url_, "SELECT count(*) " + others) != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto host = store->get_host("h1");
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  EXPECT_TRUE(host->has_value());
+  auto put = store->put_report(report("h2", 5), at("2026-11-26T05:00:00Z"));
+  EXPECT_TRUE(put.ok()) << put.error().message;
+  auto appended = store->append_audit({at("2026-11-26T05:00:00Z"), "a", "x", "y", "{}"});
+  EXPECT_TRUE(appended.ok()) << appended.error().message;
+  EXPECT_TRUE(store->put_setting("k", "v").ok());
+  EXPECT_EQ(*store->host_count(), 2);
+  EXPECT_TRUE(verify_audit(*store).ok);
 }
 
 TEST_F(PostgresStore, UnreachableServerIsAClearError) {
