@@ -1,4 +1,5 @@
 // `fleetpatch agent` end to end: the real binary, a fixture root, the test server on 127.0.0.1.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>

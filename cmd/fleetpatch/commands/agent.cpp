@@ -4,7 +4,9 @@
 #include "agent/agent.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <ostream>
 #include <random>
