@@ -151,8 +151,10 @@ CREATE TABLE settings (
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
 
-// Advisory lock keys (first half of the two-int4 form); the second half is a hash of the schema
-// name so that stores in different schemas of one database do not wait for each other.
+// Advisory lock keys (first half of the two-int4 form). Migrations take one lock per database
+// (however a URL spells its search_path, one schema must not be migrated twice at once); audit
+// appends add a hash of the schema, so that stores in different schemas do not wait for each
+// other.
 constexpr int kMigrationLock = 0x66706d67;  // "fpmg"
 constexpr int kAuditLock = 0x66706175;      // "fpau"
 
@@ -561,10 +563,9 @@ Status migrate(pg::Connection& conn) {
   };
   // Replicas starting at once: one migrates, the others wait here and then find it done.
   {
-    ResultPtr locked(
-        PQexec(conn.raw(), ("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) +
-                            ", hashtext(current_setting('search_path')))")
-                               .c_str()));
+    ResultPtr locked(PQexec(
+        conn.raw(),
+        ("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ", 0)").c_str()));
     if (!locked || PQresultStatus(locked.get()) != PGRES_TUPLES_OK) {
       return fail(pg::error_from(conn.raw(), locked.get(), "taking the migration lock"));
     }
