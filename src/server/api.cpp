@@ -750,7 +750,7 @@ struct Api::Impl {
   static HttpResponse revoke_token(Api& api, Call& call) {
     const std::string& id = call.params.at("id");
     if (!check(api.store_.revoke_token(id, call.now))) {
-      fail(404, "not_found", "no active token \"" + id + "\"");
+      fail(404, "not_found", "no token \"" + id + "\"");
     }
     api_audit(api, call, "token.revoke", id, json::object());
     return no_content();

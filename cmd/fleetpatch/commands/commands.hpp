@@ -23,6 +23,9 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_demo_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_report_command(CLI::App& app, Context& ctx, int* exit_code);
 void add_agent_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_serve_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_token_command(CLI::App& app, Context& ctx, int* exit_code);
+void add_audit_command(CLI::App& app, Context& ctx, int* exit_code);
 
 // One command per line, however many there are.
 // clang-format off
@@ -34,6 +37,9 @@ inline constexpr CommandEntry kCommands[] = {
     {"demo", add_demo_command},
     {"report", add_report_command},
     {"agent", add_agent_command},
+    {"serve", add_serve_command},
+    {"token", add_token_command},
+    {"audit", add_audit_command},
 };
 // clang-format on
 
