@@ -208,7 +208,7 @@ CycleResult Agent::run_cycle(core::Result<core::HostReport> fresh,
         }
         log_(std::string("report accepted (") + std::string(to_string(result.sent_as)) +
              (ack.ok() ? ", seq " + std::to_string(ack->report_seq) +
-                             (ack->changed ? ", changed" : ", unchanged") +
+                             (ack->changed ? ", content changed" : ", content unchanged") +
                              (ack->delta ? ", delta allowed" : "")
                        : std::string()) +
              ")");

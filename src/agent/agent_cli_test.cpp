@@ -34,13 +34,15 @@ std::string read_text(const std::string& path) {
   return buffer.str();
 }
 
-/// A started `fleetpatch agent ...` with its stderr in a file.
+/// A started `fleetpatch agent ...` (or, with `command`, another subcommand) with its stderr in
+/// a file.
 class AgentProcess {
  public:
   AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-               const std::string& stderr_path)
+               const std::string& stderr_path, std::vector<std::string> command = {"agent"})
       : stderr_path_(stderr_path) {
-    std::vector<std::string> argv_storage = {FLEETPATCH_BIN, "agent"};
+    std::vector<std::string> argv_storage = {FLEETPATCH_BIN};
+    argv_storage.insert(argv_storage.end(), command.begin(), command.end());
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_storage) argv.push_back(a.data());
@@ -206,6 +208,55 @@ TEST_F(AgentCli, DaemonReportsThenStopsCleanlyOnSigterm) {
   const std::string log = daemon.stderr_text();
   EXPECT_NE(log.find("next run in "), std::string::npos) << log;
   EXPECT_NE(log.find("daemon: stopped"), std::string::npos) << log;
+}
+
+// The contract from the other side: the real `fleetpatch serve` (src/server/) on a temporary data
+// directory, not the test server. Skipped in a build without the serve command.
+TEST_F(AgentCli, WorksAgainstTheRealServer) {
+  {
+    AgentProcess probe({"--help"}, {}, tmp_.path() + "/probe.txt", {"serve"});
+    if (probe.wait(std::chrono::seconds(60)) != 0) {
+      GTEST_SKIP() << "this build has no `fleetpatch serve`: " << probe.stderr_text();
+    }
+  }
+  const int port = testing::unused_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  const std::string server_secret = tmp_.path() + "/server-secret";
+  std::ofstream(server_secret) << "a-long-enough-enrollment-secret\n";
+  AgentProcess serve({"--data-dir", tmp_.path() + "/server-data", "serve", "--listen",
+                      "127.0.0.1:" + std::to_string(port), "--enroll-secret-file", server_secret},
+                     {}, tmp_.path() + "/serve.txt", {});
+  ASSERT_TRUE(serve.started());
+  httplib::Client client("127.0.0.1", port);
+  bool healthy = false;
+  for (int i = 0; i < 600 && !healthy; ++i) {
+    const auto res = client.Get("/healthz");
+    healthy = res && res->status == 200;
+    if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(healthy) << serve.stderr_text();
+
+  std::vector<std::string> args = {"--server",   url,           "--once",   "--root",
+                                   kRoot,        "--state-dir", state_dir_, "--enroll-secret-file",
+                                   server_secret};
+  ASSERT_EQ(run(args), 0) << stderr_ << serve.stderr_text();
+  EXPECT_NE(stderr_.find("enrolled as"), std::string::npos) << stderr_;
+  EXPECT_NE(stderr_.find("report accepted (full, seq 1, content changed, delta allowed)"),
+            std::string::npos)
+      << stderr_;
+  ASSERT_EQ(run(args), 0) << stderr_;
+  EXPECT_NE(stderr_.find("report accepted (unchanged, seq 2"), std::string::npos) << stderr_;
+  // Another enrollment of the same host revokes this agent's token: it re-enrolls once.
+  const std::string other_state = tmp_.path() + "/other-state";
+  std::vector<std::string> other = args;
+  other[6] = other_state;
+  ASSERT_EQ(run(other), 0) << stderr_;
+  ASSERT_EQ(run(args), 0) << stderr_;
+  EXPECT_NE(stderr_.find("HTTP 401: token refused, enrolling again"), std::string::npos) << stderr_;
+  EXPECT_NE(stderr_.find("report accepted (unchanged, seq 4"), std::string::npos) << stderr_;
+
+  serve.signal(SIGTERM);
+  EXPECT_GE(serve.wait(std::chrono::seconds(30)), 0) << serve.stderr_text();
 }
 
 }  // namespace
