@@ -82,7 +82,7 @@ CREATE TABLE hosts (
   last_report_at bigint NOT NULL,
   collected_at text NOT NULL,
   report_seq bigint NOT NULL
-);
+) WITH (fillfactor = 70);  -- room for HOT updates: every accepted report rewrites its host row
 CREATE TABLE reports (
   host_id text COLLATE "C" PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,
   body bytea NOT NULL              -- codec::encode_report (zstd of the canonical encoding)
