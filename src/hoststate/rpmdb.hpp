@@ -1,5 +1,8 @@
 // The RPM database of a root file system, read through librpm, the only reader that understands
 // every backend (sqlite on RHEL/Alma/Rocky 9 and Fedora, Berkeley DB on RHEL 7/8, ndb on SUSE).
+// librpm is loaded (dlopen) when a database is first read, so that processes that never read one
+// do not pay for mapping it and its dependencies; without it the readers return an error saying
+// which library to install.
 #pragma once
 
 #include <optional>
