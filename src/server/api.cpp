@@ -409,12 +409,19 @@ struct Api::Impl {
     if (put.changed) {
       // The report is stored (the ack is durable); its findings follow from the loaded index.
       // Without an index there is nothing to evaluate yet: the first import re-evaluates all.
-      if (auto index = api.index_.get()) {
+      reply["evaluated"] = false;
+      // A feed import may swap the index while this host is evaluated; its fleet re-evaluation
+      // and this ledger write could then land in either order. Evaluating again whenever the
+      // index changed underneath makes the last write the new index's.
+      std::shared_ptr<const index::Index> evaluated;
+      for (auto index = api.index_.get(); index && index != evaluated; index = api.index_.get()) {
         auto status = evaluate_host(api.store_, *index, *report, call.now);
         reply["evaluated"] = status.ok();
-        if (!status.ok()) reply["evaluation_error"] = status.error().message;
-      } else {
-        reply["evaluated"] = false;
+        if (!status.ok()) {
+          reply["evaluation_error"] = status.error().message;
+          break;
+        }
+        evaluated = index;
       }
     }
     return json_response(200, reply);

@@ -8,6 +8,10 @@
 // refusals (429) are counted in the metrics but not audited: a flooding client must not be able
 // to grow the audit log at its own pace.
 //
+// Inside the handlers a refusal is thrown as a private ApiError and turned into the JSON error
+// by the dispatcher: it never leaves api.cpp (handle() and reject() never throw), and it keeps
+// each handler a straight line of checks.
+//
 // Thread-safety: handle() and reject() may be called from any number of threads at once.
 #pragma once
 
