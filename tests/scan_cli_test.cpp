@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -95,7 +97,10 @@ TEST_F(ScanCli, ImportThenScanFleetAsJson) {
       "alma8-node14 nodejs ALSA-2023:0050 1:14.21.1-2.module_el8.7.0+3373+a4c18c43",
   };
   EXPECT_EQ(got, want);
-  const auto& openssl = j["hosts"][0]["findings"][1];
+  // openssl-libs first although the matcher lists bash first: medium x KEV outranks high.
+  const auto& openssl = j["hosts"][0]["findings"][0];
+  EXPECT_EQ(openssl["package"], "openssl-libs");
+  EXPECT_EQ(openssl["risk"], 16.7);
   EXPECT_EQ(openssl["kev_due_date"], "2022-10-22");
   EXPECT_EQ(openssl["cves"], nlohmann::json({"CVE-2022-1292", "CVE-2022-2068"}));
   EXPECT_EQ(openssl["severity"], "medium");
@@ -105,6 +110,80 @@ TEST_F(ScanCli, ImportThenScanFleetAsJson) {
   EXPECT_NE(
       j["hosts"][3]["notes"][0].get<std::string>().find("no advisories imported for debian:12"),
       std::string::npos);
+}
+
+// Each host's findings by risk score, highest first (docs/scan-result.md "Order"), with the
+// score in the JSON and the table and, with --explain, its breakdown. The two findings of
+// alma9 swap places when EPSS scores are given: the order must follow the score, not the
+// matcher's package order.
+TEST_F(ScanCli, FindingsByRiskWithBreakdown) {
+  import_good();
+  const std::string host = " --inventory " + data("hosts/alma9.json");
+  const std::string epss = std::string(FLEETPATCH_TEST_DATA) + "/report/epss.csv";
+  struct Case {
+    std::string name;
+    std::string args;
+    bool import_epss;  // `feed import` the EPSS file first: scan reads the stored scores
+    std::vector<std::pair<std::string, double>> want;  // package, risk, in output order
+  };
+  const Case cases[] = {
+      // openssl-libs: medium 5 x KEV 2 = 10 -> 16.7; bash: high 7.5 -> 12.5.
+      {"no epss", "", false, {{"openssl-libs", 16.7}, {"bash", 12.5}}},
+      // bash's CVE-2022-3715 has EPSS 0.5: 7.5 x 1.5 = 11.25 -> 18.8; openssl-libs' best CVE
+      // 0.02: 10 x 1.02 = 10.2 -> 17.0.
+      {"--epss", "--epss " + epss, false, {{"bash", 18.8}, {"openssl-libs", 17.0}}},
+      {"stored epss", "", true, {{"bash", 18.8}, {"openssl-libs", 17.0}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    if (c.import_epss) {
+      const CommandRun imported = run("feed import " + epss);
+      ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    }
+    const CommandRun r = run("scan --format json --explain " + c.args + host);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto findings = nlohmann::json::parse(r.out)["hosts"][0]["findings"];
+    ASSERT_EQ(findings.size(), c.want.size());
+    for (std::size_t i = 0; i < c.want.size(); ++i) {
+      EXPECT_EQ(findings[i]["package"], c.want[i].first) << i;
+      EXPECT_EQ(findings[i]["risk"], c.want[i].second) << i;
+      const auto& b = findings[i]["risk_breakdown"];
+      EXPECT_EQ(b["score"], c.want[i].second);
+      EXPECT_EQ(b["tier"], 1);  // no policy in a scan
+      EXPECT_NE(b["explain"].get<std::string>().find(" x kev "), std::string::npos) << b;
+    }
+
+    // The table: a RISK column in the same order, and a breakdown line under each row.
+    const CommandRun table = run("scan --explain " + c.args + host);
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_NE(table.out.find("SEVERITY  RISK  ADVISORIES"), std::string::npos) << table.out;
+    std::size_t previous = 0;
+    for (const auto& [package, risk] : c.want) {
+      char score[16];
+      std::snprintf(score, sizeof score, "%.1f", risk);
+      const std::size_t row = table.out.find("  " + package + "  ");
+      ASSERT_NE(row, std::string::npos) << package << "\n" << table.out;
+      EXPECT_GT(row, previous) << package << " out of order\n" << table.out;
+      previous = row;
+      const std::size_t line_end = table.out.find('\n', row);
+      EXPECT_NE(table.out.substr(row, line_end - row).find(std::string("  ") + score + "  "),
+                std::string::npos)
+          << table.out;
+      const std::string next =
+          table.out.substr(line_end + 1, table.out.find('\n', line_end + 1) - line_end - 1);
+      EXPECT_EQ(next.rfind("      risk: ", 0), 0u) << next;
+      EXPECT_NE(next.find(std::string("-> ") + score + "/100"), std::string::npos) << next;
+    }
+  }
+  // Without --explain no breakdown; the score stays.
+  const CommandRun plain = run("scan --format json --compact" + host);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find("risk_breakdown"), std::string::npos);
+  EXPECT_NE(plain.out.find("\"risk\":"), std::string::npos);
+  const CommandRun table = run("scan" + host);
+  EXPECT_EQ(table.out.find("risk: "), std::string::npos) << table.out;
+  // An unreadable EPSS file is an error, not a silently unscored scan.
+  EXPECT_EQ(run("scan --epss " + data("no-such-epss.csv") + host).exit_code, 1);
 }
 
 TEST_F(ScanCli, FiltersAndFailOn) {

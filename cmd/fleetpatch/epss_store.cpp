@@ -63,4 +63,28 @@ int import_epss_files(Context& ctx, const std::vector<std::string>& paths,
   return kExitOk;
 }
 
+core::Result<std::optional<policy::EpssScores>> load_epss_scores(const Context& ctx,
+                                                                 const std::string& path,
+                                                                 std::string* model) {
+  if (model != nullptr) model->clear();
+  const std::string file = path.empty() ? epss_store_path(ctx) : path;
+  if (path.empty() && !ctx.env->exists(file)) return std::optional<policy::EpssScores>();
+  core::Diagnostics diags;
+  auto data = feed::epss::read_file(file, diags);
+  if (!data.ok()) return data.error();
+  if (!diags.empty()) {
+    *ctx.err << "warning: " << diags.size()
+             << " bad EPSS row(s), first: " << diags.items().front().to_string() << "\n";
+  }
+  std::optional<policy::EpssScores> scores(std::in_place);
+  for (auto& row : data->rows) scores->add(std::move(row.cve), {row.epss, row.percentile});
+  scores->model_version = data->model_version;
+  scores->score_date = data->score_date;
+  if (model != nullptr) {
+    *model = data->model_version.empty() ? "EPSS" : "EPSS " + data->model_version;
+    if (!data->score_date.empty()) *model += " (" + data->score_date + ")";
+  }
+  return scores;
+}
+
 }  // namespace fleetpatch::cli

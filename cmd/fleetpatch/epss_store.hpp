@@ -3,10 +3,13 @@
 // scores"). Each import replaces it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "context.hpp"
+#include "core/result.hpp"
+#include "policy/risk.hpp"
 
 namespace fleetpatch::cli {
 
@@ -17,5 +20,13 @@ std::string epss_store_path(const Context& ctx);
 /// and returns the other paths in `rest`. Prints what it stored; returns an exit code.
 int import_epss_files(Context& ctx, const std::vector<std::string>& paths,
                       std::vector<std::string>& rest);
+
+/// The EPSS scores for the risk score (`scan`, `report`): the CSV at `path` (plain or gzip) when
+/// given, else the stored scores when `feed import` stored some, else nullopt. Bad rows are a
+/// warning on ctx.err; an unreadable file is an error. `model` gets "EPSS v2023.03.01
+/// (2023-03-06)" (or "" without scores).
+core::Result<std::optional<policy::EpssScores>> load_epss_scores(const Context& ctx,
+                                                                 const std::string& path,
+                                                                 std::string* model = nullptr);
 
 }  // namespace fleetpatch::cli

@@ -144,6 +144,28 @@ RiskBreakdown risk_score(const core::Finding& finding, const EpssScores* epss, d
   return r;
 }
 
+std::vector<RiskBreakdown> sort_by_risk(std::vector<core::Finding>& findings,
+                                        const EpssScores* epss) {
+  std::vector<RiskBreakdown> scores;
+  scores.reserve(findings.size());
+  for (const auto& f : findings) scores.push_back(risk_score(f, epss, 1.0, {}));
+  std::vector<std::size_t> order(findings.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&scores](std::size_t a, std::size_t b) {
+    return scores[a].score > scores[b].score;
+  });
+  std::vector<core::Finding> sorted_findings;
+  std::vector<RiskBreakdown> sorted_scores;
+  sorted_findings.reserve(findings.size());
+  sorted_scores.reserve(findings.size());
+  for (const std::size_t i : order) {
+    sorted_findings.push_back(std::move(findings[i]));
+    sorted_scores.push_back(std::move(scores[i]));
+  }
+  findings = std::move(sorted_findings);
+  return sorted_scores;
+}
+
 std::string RiskBreakdown::explain() const {
   std::string out = base_source;
   out += " x kev " + shortest(kev);

@@ -91,4 +91,11 @@ double severity_base(core::Severity severity);
 RiskBreakdown risk_score(const core::Finding& finding, const EpssScores* epss, double tier_factor,
                          std::string_view tier_source, bool with_text = true);
 
+/// Scores every finding with `risk_score` (tier factor 1: tiers belong to a policy, which a scan
+/// does not have) and reorders `findings` by score, highest first. Equal scores keep their given
+/// order, so the result is as deterministic as the input. Returns the breakdowns, parallel to the
+/// reordered findings. `scan` orders each host's findings with it (docs/scan-result.md "Order").
+std::vector<RiskBreakdown> sort_by_risk(std::vector<core::Finding>& findings,
+                                        const EpssScores* epss);
+
 }  // namespace fleetpatch::policy

@@ -3,6 +3,7 @@
 // as one document in memory. The field order is fixed, so output is reproducible byte for byte.
 // Pretty output puts each finding on one line (easy to grep and diff).
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 #include "report/render_util.hpp"
@@ -65,7 +66,42 @@ class Writer {
   std::string buffer_;
 };
 
-void write_finding(Writer& w, const core::Finding& f) {
+/// The same object as the compliance report's "risk_breakdown" (docs/compliance-report.md).
+void write_risk_breakdown(Writer& w, const policy::RiskBreakdown& r) {
+  w.raw() << '{';
+  w.key("base", true);
+  w.number(r.base);
+  w.key("base_source");
+  w.string(r.base_source);
+  w.key("kev");
+  w.number(r.kev);
+  w.key("epss");
+  w.number(r.epss);
+  w.key("epss_probability");
+  if (r.epss_probability) {
+    w.number(*r.epss_probability);
+  } else {
+    w.raw() << "null";
+  }
+  w.key("epss_cve");
+  w.string(r.epss_cve);
+  w.key("exposure");
+  w.number(r.exposure);
+  w.key("tier");
+  w.number(r.tier);
+  w.key("tier_source");
+  w.string(r.tier_source);
+  w.key("raw");
+  w.number(std::round(r.raw * 10000.0) / 10000.0);
+  w.key("score");
+  w.number(r.score);
+  w.key("explain");
+  w.string(r.explain());
+  w.raw() << '}';
+}
+
+void write_finding(Writer& w, const core::Finding& f, const policy::RiskBreakdown* risk,
+                   bool explain) {
   w.raw() << '{';
   w.key("package", true);
   w.string(f.package);
@@ -97,6 +133,14 @@ void write_finding(Writer& w, const core::Finding& f) {
   w.string_or_null(f.kev_due_date.value_or(""));
   w.key("exposure");
   w.string(to_string(f.exposure));
+  if (risk != nullptr) {
+    w.key("risk");
+    w.number(risk->score);
+    if (explain) {
+      w.key("risk_breakdown");
+      write_risk_breakdown(w, *risk);
+    }
+  }
   w.key("mitigated_by");
   w.raw() << '[';
   for (std::size_t i = 0; i < f.mitigated_by.size(); ++i) {
@@ -150,7 +194,8 @@ void write_finding(Writer& w, const core::Finding& f) {
   w.raw() << '}';
 }
 
-void write_host(Writer& w, const core::HostFindings& h) {
+void write_host(Writer& w, const core::HostFindings& h,
+                const std::vector<policy::RiskBreakdown>* risk, bool explain) {
   const bool pretty = w.pretty();
   w.raw() << '{';
   w.line(3);
@@ -180,7 +225,8 @@ void write_host(Writer& w, const core::HostFindings& h) {
   for (std::size_t i = 0; i < h.findings.size(); ++i) {
     if (i > 0) w.raw() << ',';
     w.line(4);
-    write_finding(w, h.findings[i]);
+    write_finding(w, h.findings[i], risk != nullptr && i < risk->size() ? &(*risk)[i] : nullptr,
+                  explain);
   }
   if (!h.findings.empty()) w.line(3);
   w.raw() << "],";
@@ -230,7 +276,7 @@ void write_scan_json(std::ostream& out, std::span<const core::HostFindings> host
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     if (i > 0) out << ',';
     w.line(2);
-    write_host(w, hosts[i]);
+    write_host(w, hosts[i], i < options.risk.size() ? &options.risk[i] : nullptr, options.explain);
   }
   if (!hosts.empty()) w.line(1);
   out << ']';

@@ -243,6 +243,55 @@ TEST(ScanTable, RowsNotesAndFleetSummary) {
 }
 
 // Issue 4: the per-host end-of-life finding in both forms.
+// With risk scores (policy::sort_by_risk) both forms carry them, in the findings' order; the
+// breakdown only with explain; without scores neither shows a trace of them.
+TEST(ScanReport, RiskScoresAndBreakdown) {
+  core::HostFindings h = sample_host();
+  const std::vector<std::vector<policy::RiskBreakdown>> risk = {
+      policy::sort_by_risk(h.findings, nullptr)};
+  // bash: cvss 7.8 x kev 2 = 15.6 -> 26.0; openssl-libs: medium 5 x network 1.5 = 7.5 -> 12.5.
+  ASSERT_EQ(h.findings[0].package, "bash");
+  const core::HostFindings hosts[] = {h};
+  for (const bool explain : {false, true}) {
+    SCOPED_TRACE(explain);
+    const auto j = nlohmann::json::parse(
+        scan_json(hosts, {.pretty = false, .risk = risk, .explain = explain}));
+    const auto& findings = j["hosts"][0]["findings"];
+    EXPECT_EQ(findings[0]["risk"], 26.0);
+    EXPECT_EQ(findings[1]["risk"], 12.5);
+    EXPECT_EQ(findings[0].contains("risk_breakdown"), explain);
+    if (explain) {
+      const auto& b = findings[0]["risk_breakdown"];
+      EXPECT_EQ(b["base"], 7.8);
+      EXPECT_EQ(b["base_source"], "cvss 7.8");
+      EXPECT_EQ(b["kev"], 2);
+      EXPECT_TRUE(b["epss_probability"].is_null());
+      EXPECT_EQ(b["raw"], 15.6);
+      EXPECT_EQ(b["explain"], risk[0][0].explain());
+      EXPECT_EQ(findings[1]["risk_breakdown"]["exposure"], 1.5);
+    }
+    std::ostringstream out;
+    write_scan_table(out, hosts, {.risk = risk, .explain = explain});
+    const std::string text = out.str();
+    EXPECT_NE(text.find("SEVERITY  RISK  ADVISORIES"), std::string::npos) << text;
+    const std::size_t bash = text.find("  bash  ");
+    const std::size_t openssl = text.find("  openssl-libs  ");
+    ASSERT_NE(bash, std::string::npos) << text;
+    ASSERT_NE(openssl, std::string::npos) << text;
+    EXPECT_LT(bash, openssl) << text;
+    EXPECT_NE(text.find("  high      26.0  "), std::string::npos) << text;
+    EXPECT_EQ(text.find("      risk: cvss 7.8 x kev 2 x epss 1 x exposure 1 x tier 1 = 15.60 -> "
+                        "26.0/100\n") != std::string::npos,
+              explain)
+        << text;
+  }
+  const std::string plain = scan_json(hosts, {.pretty = false});
+  EXPECT_EQ(plain.find("risk"), std::string::npos);
+  std::ostringstream table;
+  write_scan_table(table, hosts);
+  EXPECT_EQ(table.str().find("RISK"), std::string::npos);
+}
+
 TEST(ScanReport, EndOfLifeFinding) {
   core::HostFindings h;
   h.host = {"r-1", "legacy", {}};

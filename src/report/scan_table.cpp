@@ -1,6 +1,7 @@
 // The human table of a scan: one block per host, columns sized to their content.
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,16 @@ std::string join_limited(const std::vector<std::string>& items, std::size_t limi
   return out;
 }
 
-void write_rows(std::ostream& out, const std::vector<std::array<std::string, 7>>& rows) {
-  std::array<std::size_t, 7> width{};
+/// Rows of equal length, columns padded to their widest cell; `under[i]`, when not empty, is
+/// printed on its own line below row i (a risk breakdown).
+void write_rows(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                const std::vector<std::string>& under) {
+  std::vector<std::size_t> width(rows.empty() ? 0 : rows.front().size());
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
-  for (const auto& row : rows) {
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
     std::string line = "  ";
     for (std::size_t c = 0; c < row.size(); ++c) {
       line += row[c];
@@ -65,7 +70,15 @@ void write_rows(std::ostream& out, const std::vector<std::array<std::string, 7>>
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
+    if (r < under.size() && !under[r].empty()) out << "      " << under[r] << '\n';
   }
+}
+
+/// "68.4": one decimal, like the score itself.
+std::string score_text(double score) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", score);
+  return buf;
 }
 
 }  // namespace
@@ -88,10 +101,18 @@ void write_scan_table(std::ostream& out, std::span<const core::HostFindings> hos
     if (!host.release.empty()) os += " (" + host.release + ")";
     out << (name.empty() ? "(unnamed host)" : name) << " - " << os << " - " << describe(c) << '\n';
     if (!host.findings.empty()) {
-      std::vector<std::array<std::string, 7>> rows;
-      rows.push_back(
-          {"PACKAGE", "INSTALLED", "FIXED IN", "SEVERITY", "ADVISORIES", "CVES", "KEV DUE"});
-      for (const auto& f : host.findings) {
+      const std::vector<policy::RiskBreakdown>* risk =
+          i < options.risk.size() ? &options.risk[i] : nullptr;
+      std::vector<std::vector<std::string>> rows;
+      std::vector<std::string> under;  // parallel to rows: the breakdown lines
+      rows.push_back({"PACKAGE", "INSTALLED", "FIXED IN", "SEVERITY"});
+      if (risk != nullptr) rows.back().push_back("RISK");
+      rows.back().insert(rows.back().end(), {"ADVISORIES", "CVES", "KEV DUE"});
+      under.emplace_back();
+      for (std::size_t k = 0; k < host.findings.size(); ++k) {
+        const core::Finding& f = host.findings[k];
+        const policy::RiskBreakdown* r =
+            risk != nullptr && k < risk->size() ? &(*risk)[k] : nullptr;
         // The state shows whenever it is not the plain "fix exists" (pending reboot or restart,
         // mitigated: the version alone would read as a fix still to install).
         std::string fixed = f.fixed_version;
@@ -102,10 +123,14 @@ void write_scan_table(std::ostream& out, std::span<const core::HostFindings> hos
         const std::string package =
             f.end_of_life ? "(release " + f.end_of_life->release + ")" : f.package;
         rows.push_back({package, f.installed_version, std::move(fixed),
-                        std::string(core::to_string(f.severity)), join_limited(f.advisories, 2),
-                        join_limited(f.cves, options.max_cves), f.kev_due_date.value_or("")});
+                        std::string(core::to_string(f.severity))});
+        if (risk != nullptr) rows.back().push_back(r != nullptr ? score_text(r->score) : "");
+        rows.back().insert(rows.back().end(),
+                           {join_limited(f.advisories, 2), join_limited(f.cves, options.max_cves),
+                            f.kev_due_date.value_or("")});
+        under.push_back(options.explain && r != nullptr ? "risk: " + r->explain() : "");
       }
-      write_rows(out, rows);
+      write_rows(out, rows, under);
       for (const auto& f : host.findings) {
         if (!f.end_of_life) continue;
         const core::EndOfLife& e = *f.end_of_life;

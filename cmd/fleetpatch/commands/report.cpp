@@ -16,7 +16,6 @@
 
 #include "commands/commands.hpp"
 #include "epss_store.hpp"
-#include "feed/epss/epss.hpp"
 #include "host_selection.hpp"
 #include "hoststate/collect.hpp"
 #include "index/index.hpp"
@@ -234,28 +233,10 @@ void add_report_command(CLI::App& app, Context& ctx, int* exit_code) {
     auto exceptions = load_exceptions(ctx, args->exceptions);
     if (!exceptions.ok()) return fail(exceptions.error().message);
 
-    std::optional<policy::EpssScores> epss;
     std::string epss_model;
-    {
-      const std::string path = args->epss.empty() ? epss_store_path(ctx) : args->epss;
-      if (!args->epss.empty() || ctx.env->exists(path)) {
-        core::Diagnostics epss_diags;
-        auto data = feed::epss::read_file(path, epss_diags);
-        if (!data.ok()) return fail(data.error().message);
-        if (!epss_diags.empty()) {
-          err << "warning: " << epss_diags.size()
-              << " bad EPSS row(s), first: " << epss_diags.items().front().to_string() << "\n";
-        }
-        epss.emplace();
-        for (auto& row : data->rows) {
-          epss->add(std::move(row.cve), {row.epss, row.percentile});
-        }
-        epss->model_version = data->model_version;
-        epss->score_date = data->score_date;
-        epss_model = data->model_version.empty() ? "EPSS" : "EPSS " + data->model_version;
-        if (!data->score_date.empty()) epss_model += " (" + data->score_date + ")";
-      }
-    }
+    auto loaded_epss = load_epss_scores(ctx, args->epss, &epss_model);
+    if (!loaded_epss.ok()) return fail(loaded_epss.error().message);
+    const std::optional<policy::EpssScores>& epss = *loaded_epss;
 
     if (args->selection.empty()) {
       return fail(

@@ -1,7 +1,7 @@
 // `fleetpatch scan [--root DIR | --inventory FILE...] [--as-of TIME] [--format table|json]
-// [--severity LIST] [--ignore-unfixed] [--fail-on SEVERITY]`: match hosts against the advisory
-// index in <data-dir>/index/ and print the findings (docs/scan-result.md). Exit 3 when --fail-on is
-// met.
+// [--severity LIST] [--ignore-unfixed] [--fail-on SEVERITY] [--explain] [--epss FILE]`: match
+// hosts against the advisory index in <data-dir>/index/ and print the findings, each host's by
+// risk score, highest first (docs/scan-result.md). Exit 3 when --fail-on is met.
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -10,9 +10,11 @@
 
 #include "commands/commands.hpp"
 #include "core/advisory.hpp"
+#include "epss_store.hpp"
 #include "host_selection.hpp"
 #include "index/index.hpp"
 #include "match/matcher.hpp"
+#include "policy/risk.hpp"
 #include "report/scan_report.hpp"
 
 namespace fleetpatch::cli {
@@ -39,6 +41,8 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
     bool ignore_unfixed = false;
     std::string fail_on;
     bool compact = false;
+    bool explain = false;
+    std::string epss;
     unsigned threads = 0;
   };
   auto args = std::make_shared<Args>();
@@ -54,6 +58,12 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
   cmd->add_option("--fail-on", args->fail_on,
                   "exit 3 when a finding of this severity or higher is reported");
   cmd->add_flag("--compact", args->compact, "JSON on one line");
+  cmd->add_flag("--explain", args->explain,
+                "show each finding's risk score breakdown (table: a line under it; JSON: "
+                "risk_breakdown)");
+  cmd->add_option("--epss", args->epss,
+                  "FIRST EPSS CSV (plain or .gz) for the risk score (default: the scores "
+                  "`feed import` stored in the data directory)");
   cmd->add_option("--threads", args->threads, "matching threads (default: all cores)");
 
   cmd->callback([&ctx, exit_code, args] {
@@ -111,12 +121,27 @@ void add_scan_command(CLI::App& app, Context& ctx, int* exit_code) {
     // End-of-life findings are judged at the scan's time (--as-of, else now), read once.
     options.as_of = (*clock)->now();
     const match::Matcher matcher(*index, options);
-    const std::vector<core::HostFindings> results = matcher.match_fleet(hosts);
+    std::vector<core::HostFindings> results = matcher.match_fleet(hosts);
+
+    // What to fix first comes first: each host's findings by risk score (docs/policy.md "Risk
+    // score"), the matcher's order breaking ties.
+    auto epss = load_epss_scores(ctx, args->epss);
+    if (!epss.ok()) {
+      err << "fleetpatch scan: " << epss.error().message << "\n";
+      *exit_code = kExitError;
+      return;
+    }
+    const policy::EpssScores* scores = *epss ? &**epss : nullptr;
+    std::vector<std::vector<policy::RiskBreakdown>> risk;
+    risk.reserve(results.size());
+    for (auto& host : results) risk.push_back(policy::sort_by_risk(host.findings, scores));
+
     if (args->format == "json") {
-      report::write_scan_json(*ctx.out, results, {.pretty = !args->compact});
+      report::write_scan_json(*ctx.out, results,
+                              {.pretty = !args->compact, .risk = risk, .explain = args->explain});
       *ctx.out << "\n";
     } else {
-      report::write_scan_table(*ctx.out, results);
+      report::write_scan_table(*ctx.out, results, {.risk = risk, .explain = args->explain});
     }
 
     *exit_code = kExitOk;
