@@ -59,7 +59,9 @@ class AgentHttp : public ::testing::Test {
   }
 
   CycleResult run(const std::string& url, core::Result<core::HostReport> report,
-                  int max_attempts = 3, const std::string& ca_file = "") {
+                  int max_attempts = 3, const std::string& ca_file = "",
+                  std::optional<std::chrono::steady_clock::time_point> deadline = {},
+                  const CollectFn& daemon_collect = {}) {
     AgentConfig config;
     config.server = *normalize_server_url(url);
     config.host_id = kHostId;
@@ -75,7 +77,11 @@ class AgentHttp : public ::testing::Test {
     Agent agent(
         config, transport, *state_, waiter_, clock_, [] { return 0.5; },
         [this](std::string_view line) { log_.emplace_back(line); });
-    return agent.run_cycle(std::move(report));
+    if (daemon_collect) {
+      agent.run_daemon(daemon_collect, std::chrono::hours(1), std::chrono::minutes(10));
+      return {};
+    }
+    return agent.run_cycle(std::move(report), deadline);
   }
   CycleResult run(core::Result<core::HostReport> report, int max_attempts = 3) {
     return run(server_.url(), std::move(report), max_attempts);
@@ -284,6 +290,40 @@ TEST_F(AgentHttp, AStopWhileWaitingEndsTheRunAndKeepsTheSpool) {
   EXPECT_EQ(result.outcome, CycleOutcome::kStopped);
   EXPECT_EQ(result.attempts, 1);
   EXPECT_TRUE(spooled().has_value());
+}
+
+TEST_F(AgentHttp, TheDaemonRetriesOnlyUntilItsNextRunIsDue) {
+  const std::string away = "http://127.0.0.1:" + std::to_string(testing::unused_port());
+  // The next wait (50..100ms at attempt 1) would end after the deadline: the run ends instead.
+  const auto result = run(away, sample_report("2026-11-26T01:00:00Z", "1"), 0, "",
+                          std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+  EXPECT_EQ(result.outcome, CycleOutcome::kGaveUp);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_TRUE(waiter_.waits.empty());
+  EXPECT_NE(result.message.find("next run is due"), std::string::npos) << result.message;
+  EXPECT_TRUE(spooled().has_value());
+}
+
+TEST_F(AgentHttp, TheDaemonCollectsSendsAndWaitsIntervalPlusJitterUntilStopped) {
+  waiter_.stop_after = 2;  // two waits between runs complete, the third is the stop
+  int collections = 0;
+  run(server_.url(), core::Result<core::HostReport>(core::not_found("unused")), 3, "", {},
+      [&]() -> core::Result<core::HostReport> {
+        ++collections;
+        return sample_report("2026-11-26T0" + std::to_string(collections) + ":00:00Z", "1");
+      });
+  EXPECT_EQ(collections, 3);
+  EXPECT_EQ(server_.calls(), (std::vector<std::string>{
+                                 "POST /api/v1/enroll -> 201", "PUT " + kReportPath + " -> 200",
+                                 "POST " + kReportPath + "/unchanged -> 200",
+                                 "POST " + kReportPath + "/unchanged -> 200"}));
+  ASSERT_EQ(waiter_.waits.size(), 3u);
+  for (const auto wait : waiter_.waits) {
+    // u = 0.5: 1h + 5m, less the little time the run itself took.
+    EXPECT_LE(wait, std::chrono::minutes(65));
+    EXPECT_GE(wait, std::chrono::minutes(65) - std::chrono::seconds(30));
+  }
+  EXPECT_NE(log_text().find("daemon: stopped"), std::string::npos) << log_text();
 }
 
 // ---- TLS: verification is on; --ca-file is the way to trust a private CA ------------------

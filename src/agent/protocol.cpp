@@ -57,8 +57,9 @@ core::Result<std::string> normalize_server_url(std::string_view url) {
                                   "': no query or fragment expected");
   }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  if (rest.size() >= kApiPrefix.size() &&
-      rest.substr(rest.size() - kApiPrefix.size()) == kApiPrefix) {
+  // Repeatedly, so that normalising a normalised URL changes nothing.
+  while (rest.size() >= kApiPrefix.size() &&
+         rest.substr(rest.size() - kApiPrefix.size()) == kApiPrefix) {
     rest.remove_suffix(kApiPrefix.size());
     while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   }

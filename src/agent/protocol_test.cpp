@@ -24,11 +24,13 @@ TEST(ServerUrl, NormalisesToOriginAndPrefix) {
       {"HTTPS://Fleet.example", "https://Fleet.example"},
       {"https://proxy.example/fleet/api/v1", "https://proxy.example/fleet"},
       {"https://proxy.example/fleet//", "https://proxy.example/fleet"},
+      {"https://fleet.example/api/v1/api/v1", "https://fleet.example"},
   };
   for (const auto& c : cases) {
     const auto got = normalize_server_url(c.in);
     ASSERT_TRUE(got.ok()) << c.in << ": " << got.error().message;
     EXPECT_EQ(*got, c.want) << c.in;
+    EXPECT_EQ(*normalize_server_url(*got), *got) << "normalising twice changes nothing: " << c.in;
   }
 }
 
