@@ -14,6 +14,8 @@ packages=(
   libcpp-httplib-dev libssl-dev libsqlite3-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdpkg-dev rpm zstd dpkg-dev
+  # `feed update`'s test serves the feeds with python3 -m http.server on 127.0.0.1
+  python3
   # agentless scans (ssh) and their test, which starts a throw-away sshd on 127.0.0.1
   openssh-client openssh-server
   # the PostgreSQL store tests start a private server on 127.0.0.1 (scripts/test-postgres.sh)

@@ -145,46 +145,78 @@ index::IndexUpdate make_update(feed::FeedBatch batch, const std::string& now) {
   return update;
 }
 
+/// How run_import reads and reports.
+struct ImportOptions {
+  bool skip_bad_records = false;
+  /// The command named in messages.
+  std::string_view command = "fleetpatch feed import";
+  /// What to call an input path in messages and in the index's source records: `feed update`
+  /// names the URL a downloaded file came from, not the file it was downloaded to.
+  std::map<std::string, std::string> labels;
+  /// The caller already holds the ImportLock (flock would block on a second one).
+  bool locked = false;
+  /// What to do about bad records, said when they stop the import.
+  std::string_view bad_records_hint =
+      "fix the input, or pass --skip-bad-records to import the rest";
+};
+
+/// `text` with each labelled path replaced by its label.
+std::string labelled(std::string text, const std::map<std::string, std::string>& labels) {
+  for (const auto& [path, label] : labels) {
+    for (auto at = text.find(path); at != std::string::npos;
+         at = text.find(path, at + label.size())) {
+      text.replace(at, path.size(), label);
+    }
+  }
+  return text;
+}
+
 /// Imports `paths`, or `given` (advisories built without files: the apt mirror) when set.
-int run_import(Context& ctx, const std::vector<std::string>& paths, bool skip_bad_records,
+int run_import(Context& ctx, const std::vector<std::string>& paths, const ImportOptions& options,
                std::optional<core::Result<feed::FeedBatch>> given = std::nullopt) {
   std::ostream& err = *ctx.err;
+  const std::string_view command = options.command;
+  const bool skip_bad_records = options.skip_bad_records;
   const std::string path = index_path(ctx);
   const std::string dir = fs::path(path).parent_path().string();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    err << "fleetpatch feed import: cannot create " << dir << ": " << ec.message() << "\n";
+    err << command << ": cannot create " << dir << ": " << ec.message() << "\n";
     return kExitError;
   }
-  ImportLock lock(dir);
-  if (!lock.ok()) {
-    err << "fleetpatch feed import: cannot lock " << dir << "/.lock\n";
-    return kExitError;
+  std::optional<ImportLock> lock;
+  if (!options.locked) {
+    lock.emplace(dir);
+    if (!lock->ok()) {
+      err << command << ": cannot lock " << dir << "/.lock\n";
+      return kExitError;
+    }
   }
 
   core::Diagnostics diagnostics;
   auto batch = given ? std::move(*given) : feed::read_paths(paths, diagnostics);
   for (const auto& d : diagnostics.items()) {
-    err << (skip_bad_records ? "warning: skipped bad record: " : "error: ") << d.to_string()
-        << "\n";
+    err << (skip_bad_records ? "warning: skipped bad record: " : "error: ")
+        << labelled(d.to_string(), options.labels) << "\n";
   }
   if (!batch.ok()) {
-    err << "fleetpatch feed import: " << batch.error().message
+    err << command << ": " << labelled(batch.error().message, options.labels)
         << "\nthe advisory index was not changed\n";
     return kExitError;
   }
   if (!diagnostics.empty() && !skip_bad_records) {
-    err << "fleetpatch feed import: " << diagnostics.size()
-        << " bad record(s) above; the advisory index was not changed (fix the input, or pass "
-           "--skip-bad-records to import the rest)\n";
+    err << command << ": " << diagnostics.size()
+        << " bad record(s) above; the advisory index was not changed (" << options.bad_records_hint
+        << ")\n";
     return kExitError;
   }
   if (batch->advisories.empty() && batch->kev.empty()) {
-    err << "fleetpatch feed import: no advisory of a supported distribution and no KEV entry in "
-        << join(paths, ", ") << "; the advisory index was not changed\n";
+    err << command << ": no advisory of a supported distribution and no KEV entry in "
+        << labelled(join(paths, ", "), options.labels) << "; the advisory index was not changed\n";
     return kExitError;
   }
+  for (auto& source : batch->sources) source.path = labelled(source.path, options.labels);
   for (const auto& [ecosystem, count] : batch->skipped_ecosystems) {
     err << "note: skipped " << count << " record(s) of unsupported ecosystem \""
         << (ecosystem.empty() ? "(none)" : ecosystem) << "\"\n";
@@ -212,7 +244,7 @@ int run_import(Context& ctx, const std::vector<std::string>& paths, bool skip_ba
       index::apply_update(previous ? &*previous : nullptr, std::move(update));
   previous.reset();  // unmap before the file is replaced
   if (auto status = builder.write_atomic(path); !status.ok()) {
-    err << "fleetpatch feed import: " << status.error().message
+    err << command << ": " << status.error().message
         << "\nthe previous advisory index is unchanged\n";
     return kExitError;
   }
@@ -540,14 +572,42 @@ int run_update(Context& ctx, const UpdateArgs& args) {
     };
   }
 
-  // Every download lands in a .part file first; only when all succeeded do they replace the
-  // cached copies and get imported, so a failure half-way leaves cache, state and index as they
-  // were.
+  // One update at a time per data directory: two would share the .part files and the state.
+  const fs::path index_dir = fs::path(index_path(ctx)).parent_path();
+  fs::create_directories(index_dir, ec);
+  ImportLock lock(index_dir.string());
+  if (!lock.ok()) {
+    err << "fleetpatch feed update: cannot lock " << index_dir.string() << "/.lock\n";
+    return kExitError;
+  }
+
+  // Every download lands in a .part file, and the import reads the .part files (and the cached
+  // copies of what was not modified). Only when the import succeeded do they replace the
+  // cached copies and does the state record their ETag and date: a failure anywhere — a
+  // download, a corrupt file — leaves cache, state and index as they were, so the next update
+  // asks for the files again instead of trusting a bad copy on a 304.
   const fs::path state_path = feeds / "state";
   std::map<std::string, UrlState> state = read_url_state(state_path);
   std::map<std::string, UrlState> next_state = state;
-  std::vector<std::pair<fs::path, fs::path>> fetched;  // .part -> cache file
+  struct Download {
+    std::string url;
+    fs::path part;
+    fs::path file;
+  };
+  std::vector<Download> fetched;
   std::vector<std::string> import_paths;
+  // A damaged download shows as bad records too (a truncated archive's last members); trying
+  // again comes first, since --skip-bad-records would import a source with records missing.
+  ImportOptions import_options{
+      .skip_bad_records = args.skip_bad_records,
+      .command = "fleetpatch feed update",
+      .locked = true,
+      .bad_records_hint =
+          "a download may be damaged: run the update again; if the publisher's "
+          "file itself is bad, --skip-bad-records imports the rest of it"};
+  auto discard = [&fetched, &ec] {
+    for (const auto& d : fetched) fs::remove(d.part, ec);
+  };
   for (const std::string& url : urls) {
     const fs::path file = cache / cache_name(url);
     const fs::path part = file.string() + ".part";
@@ -555,7 +615,7 @@ int run_update(Context& ctx, const UpdateArgs& args) {
     auto result = fetch_with_retries(url, part, s, progress, err);
     if (tty) err << "\n";
     if (const auto* error = std::get_if<FetchError>(&result)) {
-      for (const auto& [p, f] : fetched) fs::remove(p, ec);
+      discard();
       fs::remove(part, ec);
       err << "fleetpatch feed update: " << error->message << "\n";
       if (error->offline) {
@@ -570,28 +630,36 @@ int run_update(Context& ctx, const UpdateArgs& args) {
     if (std::get<FetchOutcome>(result) == FetchOutcome::kNotModified) {
       fs::remove(part, ec);
       err << "not modified: " << url << "\n";
+      import_paths.push_back(file.string());
+      import_options.labels[file.string()] = url;
     } else {
-      fetched.emplace_back(part, file);
+      fetched.push_back({url, part, file});
       next_state[url] = s;
+      import_paths.push_back(part.string());
+      import_options.labels[part.string()] = url;
     }
-    import_paths.push_back(file.string());
   }
   // No publisher of these files gives a checksum next to them (osv.dev's bucket, CISA); they
-  // are verified by parsing: read_paths below fails on an archive that does not open.
-  for (const auto& [part, file] : fetched) {
-    fs::rename(part, file, ec);
+  // are verified by parsing: the import fails on an archive or a document that does not read.
+  int code = kExitOk;
+  if (!import_paths.empty()) code = run_import(ctx, import_paths, import_options);
+  if (code != kExitOk) {
+    discard();
+    return code;
+  }
+  for (const auto& d : fetched) {
+    fs::rename(d.part, d.file, ec);
     if (ec) {
-      err << "fleetpatch feed update: cannot replace " << file.string() << ": " << ec.message()
-          << "\n";
-      return kExitError;
+      // The index has the new data; this file is asked for in full next time.
+      err << "warning: cannot replace " << d.file.string() << ": " << ec.message() << "\n";
+      fs::remove(d.part, ec);
+      next_state.erase(d.url);
     }
   }
   if (!write_url_state(state_path, next_state)) {
     err << "warning: cannot write " << state_path.string() << "; the next update downloads again\n";
   }
-  int code = kExitOk;
-  if (!import_paths.empty()) code = run_import(ctx, import_paths, args.skip_bad_records);
-  if (code != kExitOk || !apt) return code;
+  if (!apt) return code;
 
   feed::apt_changelog::CurlFetcher fetcher;
   core::Diagnostics diags;
@@ -603,7 +671,9 @@ int run_update(Context& ctx, const UpdateArgs& args) {
     }
   }
   // Per-package problems of the mirror were reported above; they do not block the import.
-  return run_import(ctx, {"apt mirror of " + args.root}, true, std::move(batch));
+  return run_import(ctx, {"apt mirror of " + args.root},
+                    {.skip_bad_records = true, .command = "fleetpatch feed update", .locked = true},
+                    std::move(batch));
 }
 
 }  // namespace
@@ -631,7 +701,7 @@ void add_feed_command(CLI::App& app, Context& ctx, int* exit_code) {
     std::vector<std::string> advisory_paths;
   *exit_code = import_epss_files(ctx, args->paths, advisory_paths);
   if (*exit_code != kExitOk || advisory_paths.empty()) return;
-  *exit_code = run_import(ctx, advisory_paths, args->skip_bad_records);
+  *exit_code = run_import(ctx, advisory_paths, {.skip_bad_records = args->skip_bad_records});
 });
 
 feed->add_subcommand("status", "Show each imported source, its date and record count")
