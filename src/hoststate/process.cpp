@@ -65,8 +65,13 @@ core::Result<ProcessOutput> PosixProcessRunner::run(const std::vector<std::strin
     ::dup2(in_read.get(), STDIN_FILENO);
     ::dup2(out_write.get(), STDOUT_FILENO);
     ::dup2(err_write.get(), STDERR_FILENO);
-    // Restore default signal dispositions the parent may have changed (SIGPIPE ignored, say).
+    // Restore default signal dispositions the parent may have changed (SIGPIPE ignored, say),
+    // and the signal mask: the agent blocks SIGTERM to take it with sigtimedwait, and a child
+    // must not inherit that (systemd's stop would have to SIGKILL it).
     ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execvp(args[0], args.data());
     const int err = errno;
     // Tell the parent why exec failed through the close-on-exec pipe.
