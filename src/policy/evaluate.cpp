@@ -1,8 +1,10 @@
 #include "policy/evaluate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -34,28 +36,62 @@ std::optional<std::int64_t> days_from_civil(int y, int m, int d) {
 /// "YYYY-MM-DD"), fast: a fleet report parses a few of them per finding, millions in all.
 /// Anything else goes to the full parser.
 std::optional<core::TimePoint> parse_time(std::string_view text) {
-  const auto digits = [&text](std::size_t at, std::size_t n, int& out) {
-    out = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-      out = out * 10 + (text[i] - '0');
+  const std::size_t n = text.size();
+  if (n == 10 ||
+      (n == 20 && text[10] == 'T' && text[13] == ':' && text[16] == ':' && text[19] == 'Z')) {
+    // Straight-line digits, one validity check for all of them.
+    const char* p = text.data();
+    unsigned bad = 0;
+    const auto digit = [p, &bad](std::size_t i) {
+      const unsigned v = static_cast<unsigned>(p[i]) - '0';
+      bad |= v > 9 ? 1u : 0u;
+      return v;
+    };
+    const unsigned y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+    const unsigned mo = digit(5) * 10 + digit(6);
+    const unsigned d = digit(8) * 10 + digit(9);
+    unsigned h = 0, mi = 0, sec = 0;
+    if (n == 20) {
+      h = digit(11) * 10 + digit(12);
+      mi = digit(14) * 10 + digit(15);
+      sec = digit(17) * 10 + digit(18);
     }
-    return true;
-  };
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  const bool date = text.size() >= 10 && text[4] == '-' && text[7] == '-' && digits(0, 4, y) &&
-                    digits(5, 2, mo) && digits(8, 2, d);
-  if (date && (text.size() == 10 ||
-               (text.size() == 20 && text[10] == 'T' && text[13] == ':' && text[16] == ':' &&
-                text[19] == 'Z' && digits(11, 2, h) && digits(14, 2, mi) && digits(17, 2, s) &&
-                h < 24 && mi < 60 && s < 60))) {
-    if (const auto days = days_from_civil(y, mo, d)) {
-      return core::TimePoint{std::chrono::seconds{*days * 86400 + h * 3600 + mi * 60 + s}};
+    if (bad == 0 && p[4] == '-' && p[7] == '-' && h < 24 && mi < 60 && sec < 60) {
+      if (const auto days =
+              days_from_civil(static_cast<int>(y), static_cast<int>(mo), static_cast<int>(d))) {
+        return core::TimePoint{std::chrono::seconds{*days * 86400 + h * 3600 + mi * 60 + sec}};
+      }
     }
   }
   if (text.empty()) return std::nullopt;
   auto t = core::parse_rfc3339(text);
   return t.ok() ? std::optional(*t) : std::nullopt;
+}
+
+/// parse_time through a small per-thread cache keyed by the text's bytes: a fleet's findings
+/// carry few distinct dates (about one per advisory), and each is parsed for every host that has
+/// the finding. A hit costs three word compares instead of a parse.
+std::optional<core::TimePoint> parse_time_cached(std::string_view text) {
+  const std::size_t n = text.size();
+  if (n < 8 || n > 24) return parse_time(text);
+  struct Entry {
+    std::uint64_t w0 = 0, w1 = 0, w2 = 0;
+    std::size_t size = 0;  // 0 = empty
+    std::optional<core::TimePoint> value;
+  };
+  thread_local std::array<Entry, 2048> cache{};  // ~100 KB per thread
+  // Three 8-byte loads cover every byte of 8 to 24 (the size tells the overlaps apart).
+  std::uint64_t w0 = 0, w1 = 0, w2 = 0;
+  std::memcpy(&w0, text.data(), 8);
+  std::memcpy(&w1, text.data() + (n >= 16 ? 8 : n - 8), 8);
+  std::memcpy(&w2, text.data() + n - 8, 8);
+  const std::size_t slot = ((w0 * 0x9e3779b97f4a7c15ULL) ^ (w1 * 0xbf58476d1ce4e5b9ULL) ^
+                            (w2 * 0x94d049bb133111ebULL) ^ n) >>
+                           53;
+  Entry& e = cache[slot];
+  if (e.size == n && e.w0 == w0 && e.w1 == w1 && e.w2 == w2) return e.value;
+  e = {w0, w1, w2, n, parse_time(text)};
+  return e.value;
 }
 
 using RecordMap =
@@ -166,7 +202,7 @@ Deadline Evaluator::deadline(const core::HostIdentity& host, const core::Finding
   d.basis = policy_.clock_start;
   bool no_fix_date = false;
   if (policy_.clock_start == ClockStart::kFixAvailable) {
-    d.clock_start = parse_time(finding.fix_available_since);
+    d.clock_start = parse_time_cached(finding.fix_available_since);
     if (!d.clock_start) {
       d.basis = ClockStart::kFirstSeen;
       no_fix_date = true;
@@ -195,7 +231,7 @@ Deadline Evaluator::deadline(const core::HostIdentity& host, const core::Finding
 
   std::optional<core::TimePoint> kev;
   if (finding.kev_due_date && policy_.kev != KevRule::kIgnore) {
-    kev = parse_time(*finding.kev_due_date);
+    kev = parse_time_cached(*finding.kev_due_date);
     if (kev && (policy_.kev == KevRule::kDueDate || !d.deadline || *kev < *d.deadline)) {
       d.deadline = *kev;
       d.kev_applied = true;

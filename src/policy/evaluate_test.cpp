@@ -508,5 +508,37 @@ TEST(Risk, ExplainShowsEveryFactor) {
             "(tag:pci) = 56.25 -> 93.8/100");
 }
 
+// Dates are parsed through a per-thread cache (a fleet repeats each advisory's date on every
+// host): more distinct dates than it has slots, in both forms and in two passes (hits, misses
+// and evictions), must each give their own deadline; bad dates stay bad.
+TEST(Evaluator, DeadlinesOfManyDistinctDates) {
+  const Policy soc2 = builtin("soc2");
+  const core::FixedClock clock(at("2030-01-01"));
+  const Evaluator ev(soc2, nullptr, nullptr, clock);
+  const core::TimePoint base = at("2010-01-01");
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int day = 0; day < 5000; day += 1 + pass) {
+      const core::TimePoint published = base + std::chrono::days(day);
+      core::Finding f = finding(Severity::kHigh, core::format_rfc3339(published));
+      // The KEV date, "YYYY-MM-DD", is earlier on odd days.
+      if (day % 2 == 1) f.kev_due_date = core::format_rfc3339(published).substr(0, 10);
+      const Deadline d = ev.deadline(kHost, f, std::nullopt, Detail::kStatus);
+      ASSERT_TRUE(d.clock_start) << day;
+      ASSERT_EQ(*d.clock_start, published) << f.fix_available_since;
+      ASSERT_TRUE(d.deadline) << day;
+      EXPECT_EQ(*d.deadline, day % 2 == 1 ? published : published + std::chrono::days(30))
+          << f.fix_available_since;
+      EXPECT_EQ(d.kev_applied, day % 2 == 1);
+    }
+  }
+  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
+                          "2026-0a-01T00:00:00Z", "20260101T000000Z"}) {
+    for (int pass = 0; pass < 2; ++pass) {
+      const Deadline d = ev.deadline(kHost, finding(Severity::kHigh, bad), std::nullopt);
+      EXPECT_EQ(d.basis, ClockStart::kFirstSeen) << bad;  // no usable fix-available date
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::policy

@@ -146,6 +146,7 @@ struct ComplianceBuilder::Impl {
       package_sets;
   std::map<std::int64_t, std::pair<long, long>> burndown_deltas;  // day -> (findings, overdue)
   std::size_t age[6] = {};
+  std::vector<std::optional<core::TimePoint>> current_deadlines;  // add_host's, reused
 
   Impl(const policy::Evaluator& e, const policy::ExceptionSet* x, BuildOptions o)
       : evaluator(e), exceptions(x), options(o) {
@@ -307,13 +308,12 @@ struct ComplianceBuilder::Impl {
   }
 
   /// Burn-down: each snapshot adds its counts from its day until the host's next snapshot.
-  /// Burn-down: each snapshot adds its counts from its day until the host's next snapshot.
-  /// The current snapshot's deadlines come from its evaluations (`current`), the earlier ones'
-  /// are computed here.
+  /// The current snapshot's deadlines come from its evaluations (`current`, parallel to its
+  /// findings), the earlier ones' are computed here.
   void add_burndown(const core::HostIdentity& host,
                     std::vector<std::pair<core::TimePoint, const core::HostFindings*>> snaps,
                     const core::HostFindings* current_findings,
-                    const std::vector<policy::FindingEvaluation>& current) {
+                    const std::vector<std::optional<core::TimePoint>>& current) {
     std::sort(snaps.begin(), snaps.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     long prev_findings = 0, prev_overdue = 0;
@@ -321,8 +321,8 @@ struct ComplianceBuilder::Impl {
       const long count = static_cast<long>(findings->findings.size());
       long overdue = 0;
       if (findings == current_findings) {
-        for (const auto& e : current) {
-          if (e.deadline.deadline && at >= *e.deadline.deadline) ++overdue;
+        for (const auto& deadline : current) {
+          if (deadline && at >= *deadline) ++overdue;
         }
       } else {
         for (const auto& f : findings->findings) {
@@ -451,18 +451,19 @@ void ComplianceBuilder::add_host_with_history(
     if (i < hist.first_seen.size()) return hist.first_seen[i];
     return collected.ok() ? std::optional(*collected) : std::nullopt;
   };
-  std::vector<policy::FindingEvaluation> evaluations;
-  evaluations.reserve(findings.findings.size());
-  for (std::size_t i = 0; i < findings.findings.size(); ++i) {
-    evaluations.push_back(
-        m.evaluator.evaluate(host, findings.findings[i], first_seen_of(i), detail));
-  }
-  m.add_burndown(host, std::move(snaps), &findings, evaluations);
+  // Each evaluation is folded in as soon as it is made (no vector of them: they carry strings);
+  // the burn-down needs only the deadlines.
+  std::vector<std::optional<core::TimePoint>>& deadlines = m.current_deadlines;
+  deadlines.clear();
+  deadlines.reserve(findings.findings.size());
   for (std::size_t i = 0; i < findings.findings.size(); ++i) {
     const core::Finding& f = findings.findings[i];
-    m.add_finding(host, f, std::move(evaluations[i]), h,
+    policy::FindingEvaluation e = m.evaluator.evaluate(host, f, first_seen_of(i), detail);
+    deadlines.push_back(e.deadline.deadline);
+    m.add_finding(host, f, std::move(e), h,
                   [&] { return m.evaluator.evaluate(host, f, first_seen_of(i)); });
   }
+  m.add_burndown(host, std::move(snaps), &findings, deadlines);
   for (const auto& fixed : hist.fixed) {
     const auto full = [&](policy::Detail d = policy::Detail::kFull) {
       return m.evaluator.evaluate_fixed(host, fixed.finding, fixed.first_seen, fixed.fixed_at, d);
@@ -590,11 +591,23 @@ ComplianceReport ComplianceBuilder::finish() {
   std::sort(m.fix_first.begin(), m.fix_first.end(), fix_first_before);
   r.fix_first = std::move(m.fix_first);
 
-  std::sort(r.per_host.begin(), r.per_host.end(), [](const HostRow& a, const HostRow& b) {
-    if (a.counts.overdue != b.counts.overdue) return a.counts.overdue > b.counts.overdue;
-    if (a.max_risk != b.max_risk) return a.max_risk > b.max_risk;
-    return a.id < b.id;
-  });
+  {
+    // Sorted as indices, then moved once: a fleet has 100,000+ rows, each with strings.
+    std::vector<std::size_t> order(r.per_host.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&r](std::size_t x, std::size_t y) {
+      const HostRow& a = r.per_host[x];
+      const HostRow& b = r.per_host[y];
+      if (a.counts.overdue != b.counts.overdue) return a.counts.overdue > b.counts.overdue;
+      if (a.max_risk != b.max_risk) return a.max_risk > b.max_risk;
+      if (a.id != b.id) return a.id < b.id;
+      return x < y;
+    });
+    std::vector<HostRow> sorted;
+    sorted.reserve(order.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(r.per_host[i]));
+    r.per_host = std::move(sorted);
+  }
 
   r.per_cve.reserve(m.cves.size());
   for (auto& [cve, agg] : m.cves) r.per_cve.push_back(std::move(agg.row));
