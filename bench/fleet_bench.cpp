@@ -282,9 +282,9 @@ int fleet_child(const std::string& index_path, const std::string& vuls_dir,
       with_findings += host.findings > 0;
     });
   } else {
-    matcher.match_stream(hosts, produce, [&](std::size_t, core::HostFindings&& host) {
+    matcher.match_stream(hosts, produce, [&](std::size_t, match::HostMatches&& host) {
       std::size_t k = 0;
-      for (const auto& f : host.findings) k += f.kev_due_date.has_value();
+      for (const auto& f : host.findings) k += f.payload->kev_due_date.has_value();
       findings += host.findings.size();
       kev += k;
       with_findings += !host.findings.empty();

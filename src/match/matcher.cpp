@@ -83,23 +83,12 @@ class AnyVersion {
 
 // ---- the cache -------------------------------------------------------------------------------
 
-/// One finding a tuple gives, shared by every host that has the tuple.
-struct Template {
-  FindingState state = FindingState::kFixed;
-  std::string fixed_version;
-  std::vector<std::string> advisories;  // sorted
-  std::vector<std::string> cves;        // sorted, unique
-  core::Severity severity = core::Severity::kUnknown;
-  std::string vendor_severity;
-  std::optional<double> cvss_score;
-  std::string fix_available_since;
-  std::optional<std::string> kev_due_date;
-};
-
 struct Verdict {
-  std::vector<Template> findings;  // sorted by (first advisory, fixed version)
-  std::string problem;             // why the tuple could not be judged fully; "" = none
-  HostSummary counts;              // what `findings` adds to a host's summary
+  /// The findings the tuple gives, shared by every host that has it (HostMatches points into
+  /// them: a Verdict is never changed once cached). Sorted by (first advisory, fixed version).
+  std::vector<FindingPayload> findings;
+  std::string problem;  // why the tuple could not be judged fully; "" = none
+  HostSummary counts;   // what `findings` adds to a host's summary
 };
 
 /// `source` is the installed binary's source package name when the family has entries naming
@@ -145,6 +134,12 @@ struct Shard {
   std::mutex mutex;
   // Node-based: references to values stay valid while other tuples are inserted.
   std::unordered_map<TupleKey, Verdict, TupleHash, TupleEq> verdicts;
+};
+
+/// The shared cache. Owned through a shared_ptr: the HostMatches of match_stream point into its
+/// verdicts and keep it alive (HostMatches::payload_owners).
+struct VerdictStore {
+  Shard shards[kShards];
 };
 
 // ---- judging one tuple -----------------------------------------------------------------------
@@ -227,9 +222,9 @@ void count(HostSummary& summary, FindingState state, core::Severity severity, bo
 
 /// One finding of the advisories `group` (index order = id order) with one state and fixed
 /// version: their CVEs merged, the most severe advisory leading (see matcher.hpp, "Merging").
-Template make_template(const index::Index& index, FindingState state, std::string fixed_version,
-                       std::span<const std::uint32_t> group) {
-  Template t;
+FindingPayload make_template(const index::Index& index, FindingState state,
+                             std::string fixed_version, std::span<const std::uint32_t> group) {
+  FindingPayload t;
   t.state = state;
   t.fixed_version = std::move(fixed_version);
   bool have_lead = false;
@@ -359,11 +354,11 @@ Verdict judge(const index::Index& index, const MatchOptions& options, const dist
     i = end;
   }
   std::sort(verdict.findings.begin(), verdict.findings.end(),
-            [](const Template& a, const Template& b) {
+            [](const FindingPayload& a, const FindingPayload& b) {
               return std::tie(a.advisories.front(), a.fixed_version) <
                      std::tie(b.advisories.front(), b.fixed_version);
             });
-  for (const Template& t : verdict.findings)
+  for (const FindingPayload& t : verdict.findings)
     count(verdict.counts, t.state, t.severity, t.kev_due_date.has_value());
   return verdict;
 }
@@ -371,9 +366,9 @@ Verdict judge(const index::Index& index, const MatchOptions& options, const dist
 /// For a package that is fixed on disk while a process still maps its replaced code: the
 /// advisories of the newest fix the installed version contains, which the old copy presumably
 /// lacks (matcher.hpp, "Restart pending"). nullopt when the installed version contains no fix.
-std::optional<Template> judge_restart(const index::Index& index, const MatchOptions& options,
-                                      const distro::Distro& distro, core::PackageFormat format,
-                                      const TupleView& tuple) {
+std::optional<FindingPayload> judge_restart(const index::Index& index, const MatchOptions& options,
+                                            const distro::Distro& distro,
+                                            core::PackageFormat format, const TupleView& tuple) {
   const std::vector<index::EntryView> entries = entries_for(index, distro, tuple);
   if (entries.empty()) return std::nullopt;
   std::string error;
@@ -622,14 +617,8 @@ std::pair<std::string_view, std::string_view> match_name_version(const HostConte
   return {p.name, p.version};
 }
 
-bool finding_less(const core::Finding& a, const core::Finding& b) {
-  return std::tie(a.package, a.installed_version, a.source_package, a.advisories.front(),
-                  a.fixed_version) < std::tie(b.package, b.installed_version, b.source_package,
-                                              b.advisories.front(), b.fixed_version);
-}
-
 void fill(core::Finding& f, const core::Package& package, std::string_view source_name,
-          const Template& t) {
+          const FindingPayload& t) {
   f.package = package.name;
   f.source_package = source_name;
   f.installed_version = package.version;
@@ -645,7 +634,7 @@ void fill(core::Finding& f, const core::Package& package, std::string_view sourc
 }
 
 /// Whether any advisory of `t` is among the (sorted) ids `open`.
-bool shares_advisory(const Template& t, const std::vector<std::string_view>& open) {
+bool shares_advisory(const FindingPayload& t, const std::vector<std::string_view>& open) {
   return std::any_of(t.advisories.begin(), t.advisories.end(), [&open](const std::string& id) {
     return std::binary_search(open.begin(), open.end(), std::string_view(id));
   });
@@ -654,7 +643,7 @@ bool shares_advisory(const Template& t, const std::vector<std::string_view>& ope
 /// The advisory ids of a verdict's findings, sorted.
 std::vector<std::string_view> open_advisories(const Verdict& verdict) {
   std::vector<std::string_view> ids;
-  for (const Template& t : verdict.findings) {
+  for (const FindingPayload& t : verdict.findings) {
     for (const auto& id : t.advisories) ids.push_back(id);
   }
   std::sort(ids.begin(), ids.end());
@@ -678,7 +667,7 @@ struct Worker {
 struct Matcher::Impl {
   const index::Index& index;
   MatchOptions options;
-  Shard shards[kShards];
+  std::shared_ptr<VerdictStore> store = std::make_shared<VerdictStore>();
   std::atomic<std::size_t> hosts{0};
   std::atomic<std::size_t> packages{0};
   std::atomic<std::size_t> lookups{0};
@@ -699,7 +688,7 @@ struct Matcher::Impl {
     if (worker.use_local_cache) {
       if (const Verdict* local = cache.find(tuple)) return *local;
     }
-    Shard& shard = shards[(tuple.hash >> 20) % kShards];
+    Shard& shard = store->shards[(tuple.hash >> 20) % kShards];
     std::lock_guard lock(shard.mutex);
     auto it = shard.verdicts.find(tuple);
     if (it == shard.verdicts.end()) {
@@ -857,7 +846,7 @@ struct Matcher::Impl {
     for (PendingPackage* p : running_kernel) {
       // What changes per template, worked out before any finding is built: most running
       // kernels of a fleet have no livepatch and no other build, and then nothing is copied.
-      const std::vector<Template>& templates = p->verdict->findings;
+      const std::vector<FindingPayload>& templates = p->verdict->findings;
       const std::size_t n = templates.size();
       std::vector<std::uint8_t> by_effective(n, 0);
       std::vector<const core::Package*> reboot_into(n, nullptr);
@@ -999,48 +988,102 @@ struct Matcher::Impl {
     }
   }
 
-  core::HostFindings match_host(Worker& worker, const core::HostReport& host) {
-    core::HostFindings out;
+  /// A host's findings, sharing the cached payloads: what match_host gives, as references.
+  HostMatches match_shared(Worker& worker, const core::HostReport& host) {
+    HostMatches out;
     out.host = host.host;
     out.os = host.os;
+    core::HostFindings head;  // collect's notes and release
     HostContext ctx;
     std::vector<PendingPackage> pending;
-    if (!collect(worker, host, out, ctx, pending)) {
-      if (ctx.end_of_life) out.findings.push_back(std::move(*ctx.end_of_life));
-      return out;
+    const bool matched = collect(worker, host, head, ctx, pending);
+    // The host's own findings: end of life (it names no package, so it sorts first in the
+    // findings' order, matcher.hpp), then those of the runtime rules.
+    std::vector<core::Finding> own;
+    if (ctx.end_of_life) own.push_back(std::move(*ctx.end_of_life));
+    std::optional<RuntimeFacts> facts;
+    if (matched) {
+      facts.emplace(host, ctx.distro);
+      apply_runtime(worker, host, ctx, *facts, pending, own, &head.notes);
     }
-    const RuntimeFacts facts(host, ctx.distro);
-    std::vector<core::Finding> runtime;
-    apply_runtime(worker, host, ctx, facts, pending, runtime, &out.notes);
-    std::size_t count = runtime.size() + (ctx.end_of_life ? 1 : 0);
-    for (const PendingPackage& p : pending) {
-      if (!p.runtime) count += p.verdict->findings.size();
-    }
-    out.findings.reserve(count);
-    // It names no package, so it sorts first (finding_less).
-    if (ctx.end_of_life) out.findings.push_back(std::move(*ctx.end_of_life));
+    out.release = std::move(head.release);
+    out.notes = std::move(head.notes);
+    const std::size_t eol = ctx.end_of_life ? 1 : 0;
+
+    std::size_t count = own.size();
+    std::size_t package_count = own.size();
     for (const PendingPackage& p : pending) {
       if (p.runtime) continue;
-      for (const Template& t : p.verdict->findings) {
-        fill(out.findings.emplace_back(), *p.package, p.source_name, t);
+      count += p.verdict->findings.size();
+      ++package_count;
+    }
+    out.findings.reserve(count);
+    out.packages.reserve(package_count);
+    auto add_own = [&out](core::Finding& f) {
+      auto payload = std::make_shared<FindingPayload>();
+      payload->state = f.state;
+      payload->fixed_version = std::move(f.fixed_version);
+      payload->advisories = std::move(f.advisories);
+      payload->cves = std::move(f.cves);
+      payload->severity = f.severity;
+      payload->vendor_severity = std::move(f.vendor_severity);
+      payload->cvss_score = f.cvss_score;
+      payload->fix_available_since = std::move(f.fix_available_since);
+      payload->kev_due_date = std::move(f.kev_due_date);
+      FindingRef& ref = out.findings.emplace_back();
+      ref.payload = payload.get();
+      ref.package = static_cast<std::uint32_t>(out.packages.size());
+      out.packages.push_back(
+          {std::move(f.package), std::move(f.source_package), std::move(f.installed_version)});
+      if (!f.mitigated_by.empty() || !f.pending_restart.empty() || f.end_of_life) {
+        ref.details = static_cast<std::uint32_t>(out.details.size());
+        out.details.push_back(
+            {std::move(f.mitigated_by), std::move(f.pending_restart), std::move(f.end_of_life)});
+      }
+      out.payload_owners.push_back(std::move(payload));
+    };
+    if (eol != 0) add_own(own.front());
+    if (!pending.empty()) out.payload_owners.push_back(store);
+    for (const PendingPackage& p : pending) {
+      if (p.runtime) continue;
+      const auto package = static_cast<std::uint32_t>(out.packages.size());
+      out.packages.push_back({p.package->name, std::string(p.source_name), p.package->version});
+      for (const FindingPayload& t : p.verdict->findings) {
+        FindingRef& ref = out.findings.emplace_back();
+        ref.payload = &t;
+        ref.package = package;
       }
     }
-    if (!runtime.empty()) {
-      for (auto& f : runtime) out.findings.push_back(std::move(f));
-      std::stable_sort(out.findings.begin(), out.findings.end(), finding_less);
+    if (own.size() > eol) {
+      for (std::size_t i = eol; i < own.size(); ++i) add_own(own[i]);
+      // The findings' order (matcher.hpp): runtime findings take their place among the others.
+      std::stable_sort(out.findings.begin(), out.findings.end(),
+                       [&out](const FindingRef& a, const FindingRef& b) {
+                         const MatchedPackage& pa = out.packages[a.package];
+                         const MatchedPackage& pb = out.packages[b.package];
+                         return std::tie(pa.name, pa.version, pa.source_name,
+                                         a.payload->advisories.front(), a.payload->fixed_version) <
+                                std::tie(pb.name, pb.version, pb.source_name,
+                                         b.payload->advisories.front(), b.payload->fixed_version);
+                       });
     }
     // Exposure: the widest listener running the package's code. Findings of one package are
     // adjacent, so each package is looked up once.
-    if (!host.listening.empty()) {
-      const core::Finding* previous = nullptr;
-      for (core::Finding& f : out.findings) {
-        f.exposure = previous != nullptr && previous->package == f.package
-                         ? previous->exposure
-                         : facts.exposure(f.package);
-        previous = &f;
+    if (facts && !host.listening.empty()) {
+      const FindingRef* previous = nullptr;
+      for (FindingRef& ref : out.findings) {
+        const std::string& name = out.packages[ref.package].name;
+        ref.exposure = previous != nullptr && out.packages[previous->package].name == name
+                           ? previous->exposure
+                           : facts->exposure(name);
+        previous = &ref;
       }
     }
     return out;
+  }
+
+  core::HostFindings match_host(Worker& worker, const core::HostReport& host) {
+    return match_shared(worker, host).to_host_findings();
   }
 
   HostSummary summarize_host(Worker& worker, const core::HostReport& host) {
@@ -1101,6 +1144,55 @@ struct Matcher::Impl {
   }
 };
 
+core::Finding HostMatches::finding(std::size_t i) const {
+  const FindingRef& ref = findings[i];
+  const MatchedPackage& package = packages[ref.package];
+  const FindingPayload& t = *ref.payload;
+  core::Finding f;
+  f.package = package.name;
+  f.source_package = package.source_name;
+  f.installed_version = package.version;
+  f.fixed_version = t.fixed_version;
+  f.state = t.state;
+  f.advisories = t.advisories;
+  f.cves = t.cves;
+  f.severity = t.severity;
+  f.vendor_severity = t.vendor_severity;
+  f.cvss_score = t.cvss_score;
+  f.fix_available_since = t.fix_available_since;
+  f.kev_due_date = t.kev_due_date;
+  f.exposure = ref.exposure;
+  if (ref.details != FindingRef::kNoDetails) {
+    const FindingDetails& d = details[ref.details];
+    f.mitigated_by = d.mitigated_by;
+    f.pending_restart = d.pending_restart;
+    f.end_of_life = d.end_of_life;
+  }
+  return f;
+}
+
+core::HostFindings HostMatches::to_host_findings() const& {
+  core::HostFindings out;
+  out.host = host;
+  out.os = os;
+  out.release = release;
+  out.notes = notes;
+  out.findings.reserve(findings.size());
+  for (std::size_t i = 0; i < findings.size(); ++i) out.findings.push_back(finding(i));
+  return out;
+}
+
+core::HostFindings HostMatches::to_host_findings() && {
+  core::HostFindings out;
+  out.host = std::move(host);
+  out.os = std::move(os);
+  out.release = std::move(release);
+  out.notes = std::move(notes);
+  out.findings.reserve(findings.size());
+  for (std::size_t i = 0; i < findings.size(); ++i) out.findings.push_back(finding(i));
+  return out;
+}
+
 Matcher::Matcher(const index::Index& index, MatchOptions options)
     : impl_(std::make_unique<Impl>(index, std::move(options))) {}
 
@@ -1123,14 +1215,14 @@ std::vector<core::HostFindings> Matcher::match_fleet(
   return out;
 }
 
-void Matcher::match_stream(
-    std::size_t count, const std::function<void(std::size_t, core::HostReport&)>& produce,
-    const std::function<void(std::size_t, core::HostFindings&&)>& consume) const {
+void Matcher::match_stream(std::size_t count,
+                           const std::function<void(std::size_t, core::HostReport&)>& produce,
+                           const std::function<void(std::size_t, HostMatches&&)>& consume) const {
   std::vector<core::HostReport> buffers(impl_->thread_count(count));
   impl_->parallel_for(count, [&](Worker& worker, unsigned id, std::size_t i) {
     core::HostReport& report = buffers[id];
     produce(i, report);
-    consume(i, impl_->match_host(worker, report));
+    consume(i, impl_->match_shared(worker, report));
   });
 }
 

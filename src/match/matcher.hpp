@@ -78,10 +78,12 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/advisory.hpp"
@@ -126,6 +128,71 @@ struct HostSummary {
   std::size_t kev = 0;              // findings with a KEV due date
 };
 
+/// The part of a finding that every host with the same (release, package, version, module,
+/// source) tuple shares, made once per tuple per Matcher: all of core::Finding but the host's own
+/// package, its exposure and the runtime details. Immutable once made.
+struct FindingPayload {
+  core::FindingState state = core::FindingState::kFixed;
+  std::string fixed_version;
+  std::vector<std::string> advisories;  // sorted
+  std::vector<std::string> cves;        // sorted, unique
+  core::Severity severity = core::Severity::kUnknown;
+  std::string vendor_severity;
+  std::optional<double> cvss_score;
+  std::string fix_available_since;
+  std::optional<std::string> kev_due_date;
+};
+
+/// An installed package that has findings, as HostMatches names it.
+struct MatchedPackage {
+  std::string name;         // core::Finding::package
+  std::string source_name;  // core::Finding::source_package
+  std::string version;      // core::Finding::installed_version
+};
+
+/// What the runtime rules and end of life add to a finding (core::Finding's fields of the same
+/// names); few findings have any.
+struct FindingDetails {
+  std::vector<core::LivepatchCover> mitigated_by;
+  std::vector<core::RestartProcess> pending_restart;
+  std::optional<core::EndOfLife> end_of_life;
+};
+
+/// One finding of a HostMatches: the shared payload by reference, the host's own part by index,
+/// no strings of its own (a fleet has ~900 findings a host).
+struct FindingRef {
+  static constexpr std::uint32_t kNoDetails = 0xffffffff;
+  const FindingPayload* payload = nullptr;  // alive as long as the HostMatches holding this
+  std::uint32_t package = 0;                // HostMatches::packages index
+  std::uint32_t details = kNoDetails;       // HostMatches::details index, or kNoDetails
+  core::Exposure exposure = core::Exposure::kNone;
+};
+
+/// A host's findings as Matcher::match_stream gives them: the same findings, in the same order,
+/// as match_host, each a FindingRef to a payload shared by every host with the same tuple instead
+/// of a deep copy (which made a 100,000-host fleet spend most of its time copying strings).
+/// finding(i) and to_host_findings() build the core::Finding values. Copies and moves keep the
+/// references valid; the payloads stay alive as long as any HostMatches referring to them, even
+/// after the Matcher is gone.
+struct HostMatches {
+  core::HostIdentity host;
+  core::OsInfo os;
+  std::string release;  // as core::HostFindings::release
+  std::vector<FindingRef> findings;
+  std::vector<MatchedPackage> packages;  // named by findings[i].package
+  std::vector<FindingDetails> details;   // named by findings[i].details
+  std::vector<std::string> notes;
+  /// Owners of the payloads: the Matcher's shared cache, and this host's own findings (end of
+  /// life, those the runtime rules rewrote).
+  std::vector<std::shared_ptr<const void>> payload_owners;
+
+  /// Finding i as match_host gives it.
+  core::Finding finding(std::size_t i) const;
+  /// All of them: what match_host gives.
+  core::HostFindings to_host_findings() const&;
+  core::HostFindings to_host_findings() &&;
+};
+
 /// Matches hosts against one index. Holds the cache of distinct tuples, so reuse one Matcher
 /// across batches of a fleet to share work. Every const member may be called from any number of
 /// threads at once; the index must outlive the Matcher.
@@ -143,11 +210,12 @@ class Matcher {
   std::vector<core::HostFindings> match_fleet(std::span<const core::HostReport> hosts) const;
 
   /// Streams a fleet too large to hold in memory: `produce(i, report)` fills host i (reusing the
-  /// report's allocations), `consume(i, findings)` receives its findings. Both are called from
+  /// report's allocations), `consume(i, matches)` receives its findings, sharing the per-tuple
+  /// payloads (HostMatches::to_host_findings() gives match_host's values). Both are called from
   /// the worker threads (consume in no particular order of i), so they must be thread-safe.
   void match_stream(std::size_t count,
                     const std::function<void(std::size_t, core::HostReport&)>& produce,
-                    const std::function<void(std::size_t, core::HostFindings&&)>& consume) const;
+                    const std::function<void(std::size_t, HostMatches&&)>& consume) const;
 
   /// The counts match_host(host) would give, without building the findings (fleet dashboards
   /// and benchmarks over hundreds of thousands of hosts).

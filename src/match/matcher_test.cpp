@@ -446,13 +446,26 @@ TEST(Matcher, StreamAndSummaryAgreeWithMatchHost) {
   };
   Matcher matcher(index, MatchOptions{.threads = 2});
   std::vector<std::size_t> counts(100, 999);
-  matcher.match_stream(counts.size(), make, [&counts](std::size_t i, core::HostFindings&& f) {
-    counts[i] = f.findings.size();
-  });
+  std::vector<HostMatches> streamed(counts.size());
+  {
+    // A Matcher of its own, gone before the results are read: they keep their payloads alive.
+    const Matcher streaming(index, MatchOptions{.threads = 2});
+    streaming.match_stream(counts.size(), make, [&](std::size_t i, HostMatches&& m) {
+      counts[i] = m.findings.size();
+      streamed[i] = std::move(m);
+    });
+  }
   for (std::size_t i = 0; i < counts.size(); ++i) {
     EXPECT_EQ(counts[i], i % 10 == 9 ? 1u : 2u) << i;
     core::HostReport r;
     make(i, r);
+    const core::HostFindings direct = matcher.match_host(r);
+    const HostMatches copy = streamed[i];
+    streamed[i] = {};
+    const core::HostFindings via_stream = copy.to_host_findings();
+    EXPECT_EQ(via_stream.host.id, direct.host.id);
+    EXPECT_EQ(via_stream.release, direct.release);
+    EXPECT_EQ(via_stream.findings, direct.findings) << i;
     const HostSummary s = matcher.summarize_host(r);
     EXPECT_EQ(s.findings, counts[i]);
     EXPECT_EQ(s.unfixed, 1u);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,20 @@ core::HostFindings match_checked(const index::Index& index, const core::HostRepo
     ++want.by_state[static_cast<std::size_t>(f.state)];
     if (f.state == FindingState::kUnfixed || f.state == FindingState::kWillNotFix) ++want.unfixed;
     if (f.kev_due_date) ++want.kev;
+  }
+  // match_stream gives the same findings, sharing payloads that outlive its Matcher.
+  std::optional<HostMatches> streamed;
+  {
+    const Matcher streaming(index, options);
+    streaming.match_stream(
+        1, [&report](std::size_t, core::HostReport& r) { r = report; },
+        [&streamed](std::size_t, HostMatches&& m) { streamed = std::move(m); });
+  }
+  EXPECT_TRUE(streamed.has_value());
+  if (streamed) {
+    const core::HostFindings via_stream = std::move(*streamed).to_host_findings();
+    EXPECT_EQ(via_stream.findings, result.findings);
+    EXPECT_EQ(via_stream.notes, result.notes);
   }
   const HostSummary got = matcher.summarize_host(report);
   EXPECT_EQ(got.findings, want.findings);
@@ -532,9 +547,9 @@ TEST(RuntimeRules, FleetStreamsAndSummariesAgree) {
   };
   Matcher matcher(index, MatchOptions{.threads = 2});
   std::vector<std::size_t> mitigated(60, 99);
-  matcher.match_stream(mitigated.size(), make, [&](std::size_t i, core::HostFindings&& f) {
+  matcher.match_stream(mitigated.size(), make, [&](std::size_t i, HostMatches&& m) {
     std::size_t n = 0;
-    for (const auto& finding : f.findings) n += finding.state == FindingState::kMitigated;
+    for (const auto& finding : m.findings) n += finding.payload->state == FindingState::kMitigated;
     mitigated[i] = n;
   });
   std::vector<std::size_t> summarized(60, 99);
