@@ -17,10 +17,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -429,6 +432,156 @@ TEST_F(FeedUpdate, NoNetworkSaysHowToImportOffline) {
   EXPECT_EQ(snapshot(data_dir()), before);
   // A refused connection is not worth the retries' back-off.
   EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+// ---- feed update --source apt, on the machine that runs the tests --------------------------
+
+/// Standard output of a shell command; nullopt when it fails.
+std::optional<std::string> shell(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
+/// CVE ids on the change lines of the changelog entries above the header of `installed` (a
+/// regular expression, independent of the parser); nullopt when `installed` has no entry.
+std::optional<std::set<std::string>> cves_above(const std::string& changelog,
+                                                const std::string& source,
+                                                const std::string& installed) {
+  const std::string header = source + " (" + installed + ")";
+  const std::size_t stop = changelog.rfind(header, 0) == 0 ? 0 : changelog.find("\n" + header);
+  if (stop == std::string::npos) return std::nullopt;
+  static const std::regex kCve(R"((^|[^A-Za-z0-9])(CVE-[0-9]{4}-[0-9]{4,}))");
+  std::set<std::string> cves;
+  std::istringstream lines(changelog.substr(0, stop));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || (line[0] != ' ' && line[0] != '\t') || line.rfind(" -- ", 0) == 0) {
+      continue;  // entry headers and trailers
+    }
+    for (std::sregex_iterator it(line.begin(), line.end(), kCve), end; it != end; ++it) {
+      cves.insert((*it)[2].str());
+    }
+  }
+  return cves;
+}
+
+// After `feed update --source apt`, `scan` of this host lists every package that `apt list
+// --upgradable` offers from a -security suite, with the advisory built from its changelog and
+// the CVEs that changelog names. Skips, saying why, off Debian/Ubuntu, without apt, with nothing
+// to compare, or when the security mirror is not reachable. Changelogs are cached in the same
+// directory as the library test's (src/feed/apt_changelog/integration_test.cpp), so reruns and
+// the second of the two download nothing.
+TEST(FeedUpdateApt, ScanListsEverySecurityUpgradeAptOffers) {
+  const std::string os_release = slurp("/etc/os-release");
+  if (!std::regex_search(os_release, std::regex(R"((^|\n)ID=\"?(debian|ubuntu)\"?\n)"))) {
+    GTEST_SKIP() << "not a Debian or Ubuntu host (/etc/os-release)";
+  }
+  const auto apt = shell("apt list --upgradable 2>/dev/null");
+  if (!apt) GTEST_SKIP() << "`apt list --upgradable` cannot run here";
+  // "libssl3/oldstable-security 3.0.15-1~deb12u1 amd64 [upgradable from: 3.0.14-1~deb12u2]"
+  static const std::regex kLine(R"(^([^/\s]+)/(\S+) (\S+) (\S+) \[upgradable from: (\S+)\]$)");
+  std::map<std::string, std::string> offered;  // package -> installed version
+  std::istringstream lines(*apt);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kLine) && m[2].str().find("-security") != std::string::npos) {
+      offered[m[1].str()] = m[5].str();
+    }
+  }
+  if (offered.empty()) {
+    GTEST_SKIP() << "apt offers no update from a -security suite on this host: nothing to compare";
+  }
+  // The security suites' InRelease files, as apt sees them, must answer.
+  const auto targets = shell(
+      "apt-get indextargets --format '$(REPO_URI)dists/$(RELEASE)/InRelease' 2>/dev/null | grep "
+      "-- -security/ | sort -u");
+  if (!targets || targets->empty()) GTEST_SKIP() << "apt-get indextargets names no -security suite";
+  const std::string probe = targets->substr(0, targets->find('\n'));
+  if (std::string_view(FLEETPATCH_PYTHON3).empty()) GTEST_SKIP() << "no python3 to probe " << probe;
+  if (!shell(std::string(FLEETPATCH_PYTHON3) +
+             " -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=15)' " +
+             probe + " 2>/dev/null")) {
+    GTEST_SKIP() << "the security mirror is not reachable (" << probe
+                 << "); run this where apt-get update works";
+  }
+
+  const fs::path dir =
+      fs::temp_directory_path() / ("fleetpatch-feed-update-apt-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data");
+  const fs::path shared_cache =
+      fs::path(::testing::TempDir()) / "fleetpatch_apt_integration" / "apt-changelog";
+  fs::create_directories(shared_cache);
+  fs::create_directory_symlink(shared_cache, dir / "data" / "apt-changelog");
+  const std::string fleetpatch =
+      std::string(FLEETPATCH_BIN) + " --data-dir " + (dir / "data").string() + " ";
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto updated = shell(fleetpatch + "feed update --source apt 2>" + (dir / "err").string());
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  std::cout << "[ INFO     ] feed update --source apt: " << seconds << " s\n";
+  ASSERT_TRUE(updated.has_value()) << slurp(dir / "err");
+  const std::string update_err = slurp(dir / "err");
+  if (update_err.find("HTTP 404") != std::string::npos) {
+    GTEST_SKIP() << "the mirror no longer has files the apt lists name (HTTP 404): the lists are "
+                    "stale, run apt-get update\n"
+                 << update_err;
+  }
+  EXPECT_EQ(update_err.find("warning:"), std::string::npos) << update_err;
+
+  const auto scanned = shell(fleetpatch + "scan --format json 2>" + (dir / "err").string());
+  ASSERT_TRUE(scanned.has_value()) << slurp(dir / "err");
+  const auto result = nlohmann::json::parse(*scanned);
+  ASSERT_EQ(result["hosts"].size(), 1u);
+  std::map<std::string, nlohmann::json> findings;
+  for (const auto& f : result["hosts"][0]["findings"]) {
+    findings[f["package"].get<std::string>()] = f;
+  }
+  std::size_t cross_checked = 0;
+  for (const auto& [package, installed] : offered) {
+    SCOPED_TRACE(package);
+    auto found = findings.find(package);
+    if (found == findings.end()) {
+      ADD_FAILURE() << "apt offers a security update of " << package << "; scan does not list it";
+      continue;
+    }
+    const auto& f = found->second;
+    EXPECT_EQ(f["installed_version"], installed);
+    const std::string source = f["source_package"].get<std::string>();
+    const std::string fixed = f["fixed_version"].get<std::string>();
+    ASSERT_EQ(f["advisories"].size(), 1u);
+    EXPECT_EQ(f["advisories"][0], "APT-" + source + "-" + fixed);
+    // The CVEs: what the cached changelog names above the installed source version.
+    std::string cache_name = source + "_" + fixed + ".changelog";
+    for (auto at = cache_name.find(':'); at != std::string::npos; at = cache_name.find(':')) {
+      cache_name.replace(at, 1, "%3a");
+    }
+    const std::string changelog = slurp(shared_cache / cache_name);
+    const auto installed_source =
+        shell("dpkg-query -W -f='${source:Version}' " + package + " 2>/dev/null");
+    if (changelog.empty() || !installed_source) continue;
+    const auto expected = cves_above(changelog, source, *installed_source);
+    if (!expected) continue;  // the installed version has no entry of its own
+    ++cross_checked;
+    std::set<std::string> got;
+    for (const auto& cve : f["cves"]) got.insert(cve.get<std::string>());
+    EXPECT_EQ(got, *expected);
+  }
+  std::cout << "[ INFO     ] " << offered.size() << " security upgrades offered by apt, "
+            << findings.size() << " findings; CVE lists cross-checked for " << cross_checked
+            << "\n";
+  EXPECT_GT(cross_checked, 0u);
+  fs::remove_all(dir);
 }
 
 }  // namespace
