@@ -351,6 +351,13 @@ TEST_P(ServerTest, ReportsAndTheUnchangedDelta) {
   const Reply report = call("GET", "/api/v1/hosts/alma9/report", viewer_);
   EXPECT_EQ(report.doc()["host"]["id"], "alma9");
   EXPECT_EQ(call("GET", "/api/v1/hosts/nope", viewer_).status, 404);
+  // A path that decodes to bytes that are not UTF-8 still gets its JSON 404.
+  const Reply not_utf8 = call("GET", "/api/v1/hosts/%FF%FE", viewer_);
+  EXPECT_EQ(not_utf8.status, 404) << not_utf8.body;
+  EXPECT_EQ(not_utf8.doc()["error"]["code"], "not_found");
+  const Reply accented = call("GET", "/api/v1/hosts/caf%C3%A9", viewer_);
+  EXPECT_EQ(accented.status, 404) << accented.body;
+  EXPECT_THAT(accented.doc()["error"]["message"].get<std::string>(), HasSubstr("café"));
 
   // A changed report is changed; an operator may send a report for any host.
   const Reply changed =

@@ -77,10 +77,16 @@ struct ApiError {
   std::string message;
 };
 
+/// JSON text; bytes that are not UTF-8 (a percent-decoded path names a host) become U+FFFD
+/// instead of failing the whole answer.
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = dump(body);
   return r;
 }
 
@@ -166,6 +172,41 @@ bool valid_host_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) {
     return static_cast<unsigned char>(c) > 0x20 && c != 0x7f && c != '/';
   });
+}
+
+/// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
 }
 
 std::string time_text(core::TimePoint t) { return core::format_rfc3339(t); }
@@ -791,7 +832,7 @@ struct Api::Impl {
 
   static store::AuditEvent event(const Call& call, std::string action, std::string target,
                                  const json& detail) {
-    return {call.now, call.caller.actor, std::move(action), std::move(target), detail.dump()};
+    return {call.now, call.caller.actor, std::move(action), std::move(target), dump(detail)};
   }
 
   /// Appends the audit entry of a mutation that succeeded. The mutation is committed already;
@@ -818,7 +859,7 @@ struct Api::Impl {
                          {"reason", reason},
                          {"remote", request.remote_addr}};
     // Best effort: the refusal stands whether or not its record could be written.
-    (void)api.store_.append_audit({now, caller.actor, "denied", request.path, detail.dump()});
+    (void)api.store_.append_audit({now, caller.actor, "denied", request.path, dump(detail)});
   }
 
   /// Splits "/a/b/c" into segments.
@@ -938,6 +979,13 @@ struct Api::Impl {
       return error_response(404, "not_found", "no route " + request.method + " " + request.path);
     }
     route_name = route->pattern;
+    // Ids come from JSON, which is UTF-8: a path segment that is not cannot name anything (and
+    // PostgreSQL would refuse it as a query parameter).
+    for (const auto& [name, value] : params) {
+      if (!valid_utf8(value)) {
+        return error_response(404, "not_found", "no " + name + " with these bytes (not UTF-8)");
+      }
+    }
     Call call{request, std::move(params), {std::nullopt, anonymous(request)}, now};
 
     const bool open = route->access == Access::kPublic;
