@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -580,6 +582,35 @@ void ComplianceBuilder::merge(ComplianceBuilder&& other) {
   for (std::size_t i = 0; i < 6; ++i) m.age[i] += o.age[i];
   // Keep host indices distinct from any the other builder handed over.
   m.host_index += o.host_index + 1;
+}
+
+ComplianceReport build_compliance_report(const policy::Evaluator& evaluator,
+                                         const policy::ExceptionSet* exceptions,
+                                         const BuildOptions& options,
+                                         std::span<const HostInput> hosts, unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  // A builder per thread only pays off with enough hosts to share out.
+  constexpr std::size_t kMinHostsPerThread = 64;
+  threads =
+      static_cast<unsigned>(std::clamp<std::size_t>(hosts.size() / kMinHostsPerThread, 1, threads));
+  std::vector<std::unique_ptr<ComplianceBuilder>> builders;
+  for (unsigned t = 0; t < threads; ++t) {
+    builders.push_back(std::make_unique<ComplianceBuilder>(evaluator, exceptions, options));
+  }
+  const auto work = [&](unsigned t) {
+    const std::size_t first = hosts.size() * t / threads;
+    const std::size_t last = hosts.size() * (t + 1) / threads;
+    for (std::size_t i = first; i < last; ++i) {
+      builders[t]->add_host(*hosts[i].current, *hosts[i].findings, hosts[i].history);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  // In host order: builder 0 holds the first range, each later one the range after.
+  for (unsigned t = 1; t < threads; ++t) builders[0]->merge(std::move(*builders[t]));
+  return builders[0]->finish();
 }
 
 ComplianceReport ComplianceBuilder::finish() {

@@ -223,6 +223,23 @@ class ComplianceBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
+/// One host for build_compliance_report: its current inventory and findings and earlier
+/// snapshots of it (see ComplianceBuilder::add_host). The pointed-to data must outlive the call.
+struct HostInput {
+  const core::HostReport* current = nullptr;
+  const core::HostFindings* findings = nullptr;
+  std::span<const policy::Snapshot> history;
+};
+
+/// The report of `hosts` built on up to `threads` builders (0 = the hardware's cores), each over
+/// a contiguous range of hosts, merged in host order: the same report as one builder adding the
+/// hosts in order (the per-version host lists keep the first hosts in input order), whatever the
+/// thread count.
+ComplianceReport build_compliance_report(const policy::Evaluator& evaluator,
+                                         const policy::ExceptionSet* exceptions,
+                                         const BuildOptions& options,
+                                         std::span<const HostInput> hosts, unsigned threads = 0);
+
 struct ComplianceJsonOptions {
   bool pretty = true;
   bool include_findings = true;  // false: the summary sections only ("JSON summary")

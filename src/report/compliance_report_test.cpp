@@ -397,6 +397,60 @@ TEST(ComplianceReport, EndOfLifeFinding) {
   }
 }
 
+// build_compliance_report on several threads gives the report one builder gives, byte for
+// byte: contiguous host ranges merged in host order (the version sprawl host lists, cut at a few
+// hosts here, keep the first hosts in input order).
+TEST(ComplianceReport, ParallelBuildEqualsOneBuilder) {
+  const std::vector<Host> base = fleet();
+  std::vector<Host> hosts;
+  std::vector<Host> earlier;
+  for (int i = 0; i < 300; ++i) {
+    Host h = base[static_cast<std::size_t>(i) % base.size()];
+    const std::string id = "h-" + std::to_string(1000 + i);
+    h.report.host.id = h.findings.host.id = id;
+    h.report.host.hostname = h.findings.host.hostname = id + ".example";
+    h.report.packages.push_back({});
+    h.report.packages.back().name = "sprawl";
+    h.report.packages.back().version = "1." + std::to_string(i % 7);
+    if (i % 5 == 0) h.findings.notes.push_back("note " + std::to_string(i));
+    Host old = h;
+    old.report.collected_at = "2026-01-15T00:00:00Z";
+    old.findings.findings.push_back(
+        finding("gone-" + std::to_string(i % 4), Severity::kHigh, "A-9", {"CVE-2026-0009"}));
+    hosts.push_back(std::move(h));
+    earlier.push_back(std::move(old));
+  }
+  std::vector<std::vector<policy::Snapshot>> history(hosts.size());
+  std::vector<HostInput> inputs;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    history[i].push_back({at(earlier[i].report.collected_at), &earlier[i].findings});
+    inputs.push_back({&hosts[i].report, &hosts[i].findings, history[i]});
+  }
+  const policy::Policy soc2 = policy::builtin_policy("soc2").value();
+  const core::FixedClock clock(at("2026-02-01"));
+  const policy::Evaluator ev(soc2, nullptr, nullptr, clock);
+  BuildOptions options;
+  options.sprawl_min_versions = 2;
+  options.sprawl_max_hosts = 5;
+  options.fix_first = 7;
+  const auto json = [](const ComplianceReport& r) {
+    std::ostringstream out;
+    write_compliance_json(out, r, {.pretty = false, .include_findings = true, .explain = true});
+    return out.str();
+  };
+  ComplianceBuilder one(ev, nullptr, options);
+  for (const auto& in : inputs) one.add_host(*in.current, *in.findings, in.history);
+  const std::string want = json(one.finish());
+  const auto j = nlohmann::json::parse(want);
+  ASSERT_EQ(j["summary"]["hosts"], 300);
+  ASSERT_GT(j["summary"]["fixed"], 0);
+  ASSERT_EQ(j["version_sprawl"][0]["package"], "sprawl");
+  for (const unsigned threads : {1u, 2u, 3u, 4u}) {
+    SCOPED_TRACE(threads);
+    EXPECT_EQ(json(build_compliance_report(ev, nullptr, options, inputs, threads)), want);
+  }
+}
+
 TEST(ComplianceReport, TimeToFixMeanAndP90) {
   const policy::Policy soc2 = policy::builtin_policy("soc2").value();
   const core::FixedClock clock(at("2026-06-01"));

@@ -215,7 +215,9 @@ void add_report_command(CLI::App& app, Context& ctx, int* exit_code) {
                 "exit 3 when a finding is overdue (a host is not compliant)");
   cmd->add_option("--fix-first", args->fix_first, "length of the fix-first list")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "matching threads (default: all cores)");
+  cmd->add_option("--threads", args->threads,
+                  "matching and report-building threads (default: all cores; the report is the "
+                  "same for any number)");
 
   cmd->callback([&ctx, exit_code, args] {
     std::ostream& err = *ctx.err;
@@ -310,13 +312,14 @@ void add_report_command(CLI::App& app, Context& ctx, int* exit_code) {
     const policy::Evaluator evaluator(*pol, &*exceptions, epss ? &*epss : nullptr, **clock);
     report::BuildOptions build;
     build.fix_first = args->fix_first;
-    report::ComplianceBuilder builder(evaluator, &*exceptions, build);
+    std::vector<report::HostInput> inputs;
+    inputs.reserve(order.size());
     for (const auto& key : order) {
       const std::size_t i = current.at(key);
-      const auto& hist = snapshots[key];
-      builder.add_host(reports[i], findings[i], hist);
+      inputs.push_back({&reports[i], &findings[i], snapshots[key]});
     }
-    report::ComplianceReport result = builder.finish();
+    report::ComplianceReport result =
+        report::build_compliance_report(evaluator, &*exceptions, build, inputs, args->threads);
     result.epss_model = epss_model;
 
     const ReportFormat* format = nullptr;
