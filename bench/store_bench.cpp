@@ -265,9 +265,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"fleet store throughput: full and unchanged reports"};
   std::string database;
   std::size_t threads = 8;
@@ -293,6 +291,7 @@ int main(int argc, char** argv) {
   }
   auto pick = [&](auto field) {
     std::vector<double> v;
+    v.reserve(results.size());
     for (const auto& r : results) v.push_back(field(r));
     return median(v);
   };
@@ -327,4 +326,15 @@ int main(int argc, char** argv) {
                 pick([](const RunResult& r) { return r.bytes_per_host; }));
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "store_bench: %s\n", e.what());
+    return 1;
+  }
 }

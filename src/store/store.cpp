@@ -18,7 +18,9 @@ constexpr std::array<std::pair<Role, std::string_view>, 4> kRoleNames{{
     {Role::kAgent, "agent"},
 }};
 
-const std::string kZeroHash(64, '0');
+// prev_hash of the first audit entry.
+constexpr std::string_view kZeroHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 }  // namespace
 
@@ -79,7 +81,7 @@ core::Result<std::unique_ptr<Store>> open_store(std::string_view url, const std:
 AuditVerifyResult verify_audit(Store& store, std::optional<std::string> expected_head) {
   AuditVerifyResult result;
   std::int64_t expected_seq = 1;
-  std::string prev_hash = kZeroHash;
+  std::string prev_hash(kZeroHash);
   bool head_seen = false;
   auto fail = [&](std::int64_t seq, std::string problem) {
     result.ok = false;

@@ -369,6 +369,7 @@ TEST_P(StoreConformance, TouchReport) {
 
 TEST_P(StoreConformance, ListHostsPagination) {
   std::vector<std::string> ids;
+  ids.reserve(25);
   for (int i = 0; i < 25; ++i) ids.push_back("host-" + std::to_string(1000 + (i * 7) % 25));
   for (const auto& id : ids) put(synthetic_report(id, 2));
   std::sort(ids.begin(), ids.end());
@@ -399,6 +400,7 @@ TEST_P(StoreConformance, ListHostsPagination) {
 
 TEST_P(StoreConformance, ForEachReportOrderStopAndLedger) {
   std::vector<std::string> ids;
+  ids.reserve(300);
   // More hosts than one internal batch of a backend is likely to hold.
   for (int i = 0; i < 300; ++i) ids.push_back("h" + std::to_string(i));
   for (const auto& id : ids) put(synthetic_report(id, 3));
@@ -488,6 +490,7 @@ TEST_P(StoreConformance, LedgerUpdatesAndFixedRecords) {
 TEST_P(StoreConformance, LargeLedgerRoundTrip) {
   put(synthetic_report("a", 2));
   std::vector<LedgerEntry> entries;
+  entries.reserve(900);
   for (int i = 0; i < 900; ++i) {
     entries.push_back({"package-" + std::to_string(i % 300) + " ALSA-2026:" + std::to_string(i),
                        at("2025-01-01T00:00:00Z") + std::chrono::hours(i * 13)});
@@ -510,8 +513,8 @@ TEST_P(StoreConformance, Evaluations) {
     run.finished_at = run.started_at + std::chrono::seconds(42);
     run.reason = "feed import " + std::to_string(i);
     run.index_checksum = "sha256:" + std::to_string(i);
-    run.hosts = 100 * i;
-    run.new_findings = 10 * i;
+    run.hosts = std::int64_t{100} * i;
+    run.new_findings = std::int64_t{10} * i;
     run.fixed_findings = i;
     auto id = store().record_evaluation(run);
     ASSERT_TRUE(id.ok()) << id.error().message;
@@ -656,6 +659,7 @@ TEST_P(StoreConformance, ConcurrentAuditAppendsFormOneChain) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -685,7 +689,7 @@ struct TamperCase {
 };
 
 TEST_P(StoreConformance, VerifyAuditDetectsTampering) {
-  auto fixed_sql = [](std::string sql) {
+  auto fixed_sql = [](const std::string& sql) {
     return [sql](const std::vector<AuditEntry>&) { return sql; };
   };
   const std::vector<TamperCase> cases = {
@@ -785,6 +789,7 @@ TEST_P(StoreConformance, ConcurrentPutReports) {
   std::atomic<int> failures{0};
   std::atomic<int> changed{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -837,6 +842,7 @@ TEST_P(StoreConformance, AcknowledgedReportsSurviveSigkill) {
     if (!opened.ok()) _exit(3);
     Store& s = **opened;
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0;; ++i) {

@@ -204,6 +204,7 @@ TEST(LedgerCodec, RoundTripSortedDeduplicated) {
 TEST(LedgerCodec, CompactAtFleetScale) {
   // ~900 findings of one host, keys "PACKAGE ADVISORY" as policy/history.hpp builds them.
   std::vector<LedgerEntry> in;
+  in.reserve(900);
   for (int i = 0; i < 900; ++i) {
     in.push_back({"package-" + std::to_string(i / 3) + " ALSA-2025:" + std::to_string(1000 + i),
                   at("2025-01-01T00:00:00Z") + std::chrono::hours(24 * (i % 40))});

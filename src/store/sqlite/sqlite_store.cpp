@@ -39,7 +39,9 @@ using core::ErrorCode;
 using core::Result;
 using core::Status;
 
-const std::string kZeroHash(64, '0');
+// prev_hash of the first audit entry.
+constexpr std::string_view kZeroHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 // ---- schema -------------------------------------------------------------------------------
 
@@ -333,7 +335,7 @@ Result<AuditEntry> append_audit_in(Connection& conn, const AuditEvent& event) {
       entry.prev_hash = last.col_text(1);
     } else {
       entry.seq = 1;
-      entry.prev_hash = kZeroHash;
+      entry.prev_hash = std::string(kZeroHash);
     }
   }
   entry.hash = audit_entry_hash(entry.seq, event, entry.prev_hash);
