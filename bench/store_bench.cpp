@@ -130,7 +130,8 @@ struct RunResult {
 };
 
 /// The disk's durable-commit budget, measured in the same directory just before the run: a
-/// durable store cannot acknowledge more batches per second than this.
+/// durable store cannot acknowledge more batches per second than this. (With --database it is
+/// the local temporary directory's disk: the PostgreSQL server's only when it runs here.)
 double fsync_rate(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   const auto path = dir / "fsync-probe";
@@ -250,13 +251,13 @@ RunResult one_run(const std::string& database, std::size_t threads, std::size_t 
   }
   opened->reset();
   if (sqlite) {
-    std::filesystem::remove(dir / "fsync-probe");
     std::uintmax_t bytes = 0;
     for (const auto& f : std::filesystem::directory_iterator(dir)) bytes += f.file_size();
     out.bytes_per_host = static_cast<double>(bytes) /
                          static_cast<double>(hosts + std::max<std::size_t>(hosts / 8, 50));
-    std::filesystem::remove_all(dir);
   }
+  // The fsync probe's directory exists for every backend.
+  std::filesystem::remove_all(dir);
   return out;
 }
 
