@@ -1,7 +1,8 @@
 #include "hoststate/host_report_json.hpp"
 
+#include <simdjson.h>
+
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,7 +19,6 @@ namespace {
 // ordered_json keeps the members in the order written here, the order docs/host-report.md shows,
 // so the output is deterministic and reads top-down (schema first, packages after identity).
 using OrderedJson = nlohmann::ordered_json;
-using Json = nlohmann::json;
 
 std::string_view exposure_name(core::Exposure exposure) {
   switch (exposure) {
@@ -103,15 +103,46 @@ OrderedJson to_ordered_json(const core::HostReport& report) {
 
 // ---- parsing ----------------------------------------------------------------------------------
 //
-// The reader walks the document by hand instead of using nlohmann's from_json so that every
-// error can name the exact JSON pointer of the offending value. Unknown members are ignored
-// (fields may be added in later producers of fleetpatch.host/1); a known member with the wrong
-// type is an error. `null` counts as absent for optional members.
+// The reader walks a simdjson DOM by hand so that every error can name the exact JSON pointer of
+// the offending value. simdjson rather than nlohmann because the fleet server parses thousands of
+// reports a second and nlohmann's parse alone cost ~1 ms per 600-package report. The DOM (not
+// on-demand) API keeps the old behaviour: the whole text is validated first, so malformed JSON is
+// always reported as such, never as a schema error found before the syntax error. Unknown members
+// are ignored (fields may be added in later producers of fleetpatch.host/1); a known member with
+// the wrong type is an error. `null` counts as absent for optional members.
 
-std::string type_name(const Json& value) {
-  if (value.is_number_integer()) return "integer";
-  if (value.is_number_float()) return "number";
-  return value.type_name();
+namespace dom = simdjson::dom;
+
+std::string_view type_name(dom::element value) {
+  switch (value.type()) {
+    case dom::element_type::ARRAY:
+      return "array";
+    case dom::element_type::OBJECT:
+      return "object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+      return "integer";
+    case dom::element_type::DOUBLE:
+      return "number";
+    case dom::element_type::STRING:
+      return "string";
+    case dom::element_type::BOOL:
+      return "boolean";
+    case dom::element_type::NULL_VALUE:
+      break;
+  }
+  return "null";
+}
+
+// The value of `key`, nullopt when absent or null. With duplicate keys the last one wins, as it
+// did with nlohmann, so a report reads the same as before.
+std::optional<dom::element> find(dom::object parent, std::string_view key) {
+  std::optional<dom::element> found;
+  for (const auto field : parent) {
+    if (field.key == key) found = field.value;
+  }
+  if (found && found->is_null()) return std::nullopt;
+  return found;
 }
 
 class Reader {
@@ -123,116 +154,132 @@ class Reader {
                                   ": " + what);
   }
   core::Error type_error(const std::string& pointer, std::string_view expected,
-                         const Json& got) const {
-    return error(pointer, "expected " + std::string(expected) + ", got " + type_name(got));
+                         dom::element got) const {
+    return error(pointer,
+                 "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
   }
 
   // Each reader returns an error, or nullopt on success. A missing optional member leaves `out`
   // as it is.
-  std::optional<core::Error> object(const Json& value, const std::string& pointer) const {
-    if (!value.is_object()) return type_error(pointer, "an object", value);
+  std::optional<core::Error> object(dom::element value, const std::string& pointer,
+                                    dom::object& out) const {
+    if (value.get_object().get(out) != simdjson::SUCCESS) {
+      return type_error(pointer, "an object", value);
+    }
     return std::nullopt;
   }
 
-  std::optional<core::Error> string(const Json& parent, const std::string& pointer, const char* key,
+  std::optional<core::Error> string(dom::object parent, const std::string& pointer, const char* key,
                                     std::string& out, bool required) const {
-    const std::string here = pointer + "/" + key;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) {
-      if (required) return error(here, "missing required member");
+    const auto value = find(parent, key);
+    if (!value) {
+      if (required) return error(pointer + "/" + key, "missing required member");
       return std::nullopt;
     }
-    if (!it->is_string()) return type_error(here, "a string", *it);
-    out = it->get<std::string>();
+    std::string_view text;
+    if (value->get_string().get(text) != simdjson::SUCCESS) {
+      return type_error(pointer + "/" + key, "a string", *value);
+    }
+    out.assign(text);
     return std::nullopt;
   }
 
-  std::optional<core::Error> boolean(const Json& parent, const std::string& pointer,
+  std::optional<core::Error> boolean(dom::object parent, const std::string& pointer,
                                      const char* key, bool& out) const {
-    const std::string here = pointer + "/" + key;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return std::nullopt;
-    if (!it->is_boolean()) return type_error(here, "true or false", *it);
-    out = it->get<bool>();
+    const auto value = find(parent, key);
+    if (!value) return std::nullopt;
+    if (value->get_bool().get(out) != simdjson::SUCCESS) {
+      return type_error(pointer + "/" + key, "true or false", *value);
+    }
     return std::nullopt;
   }
 
-  // Integers in [min, max]; returns whether the member was present.
-  std::optional<core::Error> integer(const Json& parent, const std::string& pointer,
+  // Integers in [min, max].
+  std::optional<core::Error> integer(dom::object parent, const std::string& pointer,
                                      const char* key, std::int64_t min, std::int64_t max,
                                      std::optional<std::int64_t>& out) const {
+    const auto value = find(parent, key);
+    if (!value) return std::nullopt;
     const std::string here = pointer + "/" + key;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number_integer()) return type_error(here, "an integer", *it);
-    std::int64_t value = 0;
-    if (it->is_number_unsigned()) {
-      const auto u = it->get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    std::int64_t number = 0;
+    switch (value->type()) {
+      case dom::element_type::INT64:
+        number = value->get_int64().value_unsafe();
+        break;
+      case dom::element_type::UINT64:
+        // simdjson only types a value UINT64 when it does not fit in int64.
         return error(here, "integer out of range");
-      }
-      value = static_cast<std::int64_t>(u);
-    } else {
-      value = it->get<std::int64_t>();
+      default:
+        return type_error(here, "an integer", *value);
     }
-    if (value < min || value > max) {
-      return error(here, "integer " + std::to_string(value) + " out of range [" +
+    if (number < min || number > max) {
+      return error(here, "integer " + std::to_string(number) + " out of range [" +
                              std::to_string(min) + ", " + std::to_string(max) + "]");
     }
-    out = value;
+    out = number;
     return std::nullopt;
   }
 
-  std::optional<core::Error> strings(const Json& parent, const std::string& pointer,
+  std::optional<core::Error> strings(dom::object parent, const std::string& pointer,
                                      const char* key, std::vector<std::string>& out) const {
-    const std::string here = pointer + "/" + key;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return std::nullopt;
-    if (!it->is_array()) return type_error(here, "an array of strings", *it);
+    const auto value = find(parent, key);
+    if (!value) return std::nullopt;
+    dom::array items;
+    if (value->get_array().get(items) != simdjson::SUCCESS) {
+      return type_error(pointer + "/" + key, "an array of strings", *value);
+    }
     out.clear();
-    out.reserve(it->size());
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      const Json& item = (*it)[i];
-      if (!item.is_string()) {
-        return type_error(here + "/" + std::to_string(i), "a string", item);
+    out.reserve(items.size());
+    std::size_t i = 0;
+    for (const dom::element item : items) {
+      std::string_view text;
+      if (item.get_string().get(text) != simdjson::SUCCESS) {
+        return type_error(pointer + "/" + key + "/" + std::to_string(i), "a string", item);
       }
-      out.push_back(item.get<std::string>());
+      out.emplace_back(text);
+      ++i;
     }
     return std::nullopt;
   }
 
   // Calls `read_item(item, item_pointer)` for each element of an optional (or required) array.
   template <typename ReadItem>
-  std::optional<core::Error> array(const Json& parent, const std::string& pointer, const char* key,
+  std::optional<core::Error> array(dom::object parent, const std::string& pointer, const char* key,
                                    bool required, ReadItem read_item) const {
     const std::string here = pointer + "/" + key;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) {
+    const auto value = find(parent, key);
+    if (!value) {
       if (required) return error(here, "missing required member");
       return std::nullopt;
     }
-    if (!it->is_array()) return type_error(here, "an array", *it);
-    for (std::size_t i = 0; i < it->size(); ++i) {
+    dom::array items;
+    if (value->get_array().get(items) != simdjson::SUCCESS) {
+      return type_error(here, "an array", *value);
+    }
+    std::size_t i = 0;
+    for (const dom::element element : items) {
       const std::string item_pointer = here + "/" + std::to_string(i);
-      const Json& item = (*it)[i];
-      if (auto e = object(item, item_pointer)) return e;
+      dom::object item;
+      if (auto e = object(element, item_pointer, item)) return e;
       if (auto e = read_item(item, item_pointer)) return e;
+      ++i;
     }
     return std::nullopt;
   }
 
-  // Finds an optional nested object; nullptr when absent.
-  std::optional<core::Error> member_object(const Json& parent, const std::string& pointer,
-                                           const char* key, bool required, const Json*& out) const {
+  // Finds an optional nested object; `found` tells whether it was there.
+  std::optional<core::Error> member_object(dom::object parent, const std::string& pointer,
+                                           const char* key, bool required, dom::object& out,
+                                           bool& found) const {
     const std::string here = pointer + "/" + key;
-    out = nullptr;
-    const auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) {
+    found = false;
+    const auto value = find(parent, key);
+    if (!value) {
       if (required) return error(here, "missing required member");
       return std::nullopt;
     }
-    if (auto e = object(*it, here)) return e;
-    out = &*it;
+    if (auto e = object(*value, here, out)) return e;
+    found = true;
     return std::nullopt;
   }
 
@@ -240,53 +287,60 @@ class Reader {
   std::string_view source_;
 };
 
-std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::HostReport& out) {
-  if (auto e = r.object(doc, "")) return e;
-  const auto schema = doc.find("schema");
-  if (schema == doc.end()) {
+std::optional<core::Error> read_report(const Reader& r, dom::element root, core::HostReport& out) {
+  dom::object doc;
+  if (auto e = r.object(root, "", doc)) return e;
+  std::optional<dom::element> schema;
+  for (const auto field : doc) {
+    if (field.key == "schema") schema = field.value;
+  }
+  if (!schema) {
     return r.error("/schema", "missing; not a fleetpatch host report (expected \"schema\": \"" +
                                   std::string(core::kHostReportSchema) + "\")");
   }
-  if (!schema->is_string()) return r.type_error("/schema", "a string", *schema);
-  if (schema->get<std::string>() != core::kHostReportSchema) {
-    return core::unsupported(r.error("/schema", "unsupported schema \"" +
-                                                    schema->get<std::string>() +
+  std::string_view schema_text;
+  if (schema->get_string().get(schema_text) != simdjson::SUCCESS) {
+    return r.type_error("/schema", "a string", *schema);
+  }
+  if (schema_text != core::kHostReportSchema) {
+    return core::unsupported(r.error("/schema", "unsupported schema \"" + std::string(schema_text) +
                                                     "\"; this fleetpatch reads \"" +
                                                     std::string(core::kHostReportSchema) + "\"")
                                  .message);
   }
 
-  const Json* host = nullptr;
-  if (auto e = r.member_object(doc, "", "host", true, host)) return e;
-  if (auto e = r.string(*host, "/host", "id", out.host.id, true)) return e;
-  if (auto e = r.string(*host, "/host", "hostname", out.host.hostname, false)) return e;
-  if (auto e = r.strings(*host, "/host", "tags", out.host.tags)) return e;
+  dom::object host;
+  bool found = false;
+  if (auto e = r.member_object(doc, "", "host", true, host, found)) return e;
+  if (auto e = r.string(host, "/host", "id", out.host.id, true)) return e;
+  if (auto e = r.string(host, "/host", "hostname", out.host.hostname, false)) return e;
+  if (auto e = r.strings(host, "/host", "tags", out.host.tags)) return e;
 
-  const Json* os = nullptr;
-  if (auto e = r.member_object(doc, "", "os", false, os)) return e;
-  if (os != nullptr) {
-    if (auto e = r.string(*os, "/os", "id", out.os.id, false)) return e;
-    if (auto e = r.string(*os, "/os", "version_id", out.os.version_id, false)) return e;
-    if (auto e = r.string(*os, "/os", "name", out.os.name, false)) return e;
-    if (auto e = r.strings(*os, "/os", "id_like", out.os.id_like)) return e;
-    if (auto e = r.string(*os, "/os", "version_codename", out.os.version_codename, false)) {
+  dom::object os;
+  if (auto e = r.member_object(doc, "", "os", false, os, found)) return e;
+  if (found) {
+    if (auto e = r.string(os, "/os", "id", out.os.id, false)) return e;
+    if (auto e = r.string(os, "/os", "version_id", out.os.version_id, false)) return e;
+    if (auto e = r.string(os, "/os", "name", out.os.name, false)) return e;
+    if (auto e = r.strings(os, "/os", "id_like", out.os.id_like)) return e;
+    if (auto e = r.string(os, "/os", "version_codename", out.os.version_codename, false)) {
       return e;
     }
   }
 
-  const Json* kernel = nullptr;
-  if (auto e = r.member_object(doc, "", "kernel", false, kernel)) return e;
-  if (kernel != nullptr) {
-    if (auto e = r.string(*kernel, "/kernel", "running", out.kernel.running, false)) return e;
-    if (auto e = r.strings(*kernel, "/kernel", "installed", out.kernel.installed)) return e;
-    if (auto e = r.boolean(*kernel, "/kernel", "reboot_required", out.kernel.reboot_required)) {
+  dom::object kernel;
+  if (auto e = r.member_object(doc, "", "kernel", false, kernel, found)) return e;
+  if (found) {
+    if (auto e = r.string(kernel, "/kernel", "running", out.kernel.running, false)) return e;
+    if (auto e = r.strings(kernel, "/kernel", "installed", out.kernel.installed)) return e;
+    if (auto e = r.boolean(kernel, "/kernel", "reboot_required", out.kernel.reboot_required)) {
       return e;
     }
     if (auto e =
-            r.strings(*kernel, "/kernel", "reboot_required_by", out.kernel.reboot_required_by)) {
+            r.strings(kernel, "/kernel", "reboot_required_by", out.kernel.reboot_required_by)) {
       return e;
     }
-    auto read_livepatch = [&](const Json& item,
+    auto read_livepatch = [&](dom::object item,
                               const std::string& p) -> std::optional<core::Error> {
       core::Livepatch lp;
       if (auto e = r.string(item, p, "name", lp.name, true)) return e;
@@ -298,7 +352,7 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
       out.kernel.livepatch.push_back(std::move(lp));
       return std::nullopt;
     };
-    if (auto e = r.array(*kernel, "/kernel", "livepatch", false, read_livepatch)) return e;
+    if (auto e = r.array(kernel, "/kernel", "livepatch", false, read_livepatch)) return e;
   }
 
   std::string format = "unknown";
@@ -309,23 +363,26 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
                                           "\" (expected dpkg, rpm, apk or unknown)");
   }
 
-  auto read_package = [&](const Json& item, const std::string& p) -> std::optional<core::Error> {
+  auto read_package = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
     core::Package pkg;
     if (auto e = r.string(item, p, "name", pkg.name, true)) return e;
     if (auto e = r.string(item, p, "version", pkg.version, true)) return e;
     if (auto e = r.string(item, p, "arch", pkg.arch, false)) return e;
-    const Json* source = nullptr;
-    if (auto e = r.member_object(item, p, "source", false, source)) return e;
-    if (source != nullptr) {
-      if (auto e = r.string(*source, p + "/source", "name", pkg.source_name, false)) return e;
-      if (auto e = r.string(*source, p + "/source", "version", pkg.source_version, false)) {
+    dom::object source;
+    bool has_source = false;
+    if (auto e = r.member_object(item, p, "source", false, source, has_source)) return e;
+    if (has_source) {
+      if (auto e = r.string(source, p + "/source", "name", pkg.source_name, false)) return e;
+      if (auto e = r.string(source, p + "/source", "version", pkg.source_version, false)) {
         return e;
       }
     }
-    const auto module = item.find("module");
-    if (module != item.end() && !module->is_null()) {
-      if (!module->is_string()) return r.type_error(p + "/module", "a string or null", *module);
-      pkg.module = module->get<std::string>();
+    if (const auto module = find(item, "module")) {
+      std::string_view text;
+      if (module->get_string().get(text) != simdjson::SUCCESS) {
+        return r.type_error(p + "/module", "a string or null", *module);
+      }
+      pkg.module = std::string(text);
     }
     if (auto e = r.integer(item, p, "install_time", 0, std::numeric_limits<std::int64_t>::max(),
                            pkg.install_time)) {
@@ -334,9 +391,13 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
     out.packages.push_back(std::move(pkg));
     return std::nullopt;
   };
+  if (const auto packages = find(doc, "packages")) {
+    dom::array items;
+    if (packages->get_array().get(items) == simdjson::SUCCESS) out.packages.reserve(items.size());
+  }
   if (auto e = r.array(doc, "", "packages", true, read_package)) return e;
 
-  auto read_socket = [&](const Json& item, const std::string& p) -> std::optional<core::Error> {
+  auto read_socket = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
     core::ListeningSocket sock;
     if (auto e = r.string(item, p, "proto", sock.proto, true)) return e;
     if (auto e = r.string(item, p, "address", sock.address, false)) return e;
@@ -367,7 +428,7 @@ std::optional<core::Error> read_report(const Reader& r, const Json& doc, core::H
   };
   if (auto e = r.array(doc, "", "listening", false, read_socket)) return e;
 
-  auto read_pending = [&](const Json& item, const std::string& p) -> std::optional<core::Error> {
+  auto read_pending = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
     core::PendingRestart restart;
     std::optional<std::int64_t> pid;
     if (auto e = r.integer(item, p, "pid", 0, std::numeric_limits<std::int64_t>::max(), pid)) {
@@ -404,16 +465,19 @@ std::string to_json(const core::HostReport& report, bool pretty) {
 
 core::Result<core::HostReport> host_report_from_json(std::string_view text,
                                                      std::string_view source_name) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::exception& e) {
-    // nlohmann's message already says where ("at line 3, column 7").
-    return core::invalid_argument(std::string(source_name) + ": not valid JSON: " + e.what());
+  // A parser per call, not a shared one: callers parse on several threads, and the buffers it
+  // allocates cost little next to the parse itself.
+  dom::parser parser;
+  dom::element root;
+  // realloc_if_needed copies the text into a padded buffer: a string_view carries no padding.
+  if (const auto error = parser.parse(text.data(), text.size(), true).get(root);
+      error != simdjson::SUCCESS) {
+    return core::invalid_argument(std::string(source_name) +
+                                  ": not valid JSON: " + simdjson::error_message(error));
   }
   const Reader reader(source_name);
   core::HostReport report;
-  if (auto e = read_report(reader, doc, report)) return std::move(*e);
+  if (auto e = read_report(reader, root, report)) return std::move(*e);
   return report;
 }
 
