@@ -175,6 +175,41 @@ std::vector<GoldenCase> find_cases() {
   return cases;
 }
 
+/// Runs the binary with a data directory inside `work`.
+CommandRun run_in(const fs::path& work, const std::string& args) {
+  const fs::path err_path = work / "stderr.txt";
+  const std::string cmd = std::string(FLEETPATCH_BIN) + " --data-dir " + (work / "data").string() +
+                          " " + args + " 2>" + err_path.string();
+  CommandRun r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err_path);
+  return r;
+}
+
+/// A scan result's rows per host (in output order), end-of-life findings left out.
+std::vector<Rows> rows_per_host(const nlohmann::json& doc) {
+  std::vector<Rows> out;
+  for (const auto& host : doc["hosts"]) {
+    Rows rows;
+    for (const auto& f : host["findings"]) {
+      if (f["state"] == "end-of-life") continue;
+      const std::string fixed = f["fixed_version"].is_null() ? "" : f["fixed_version"];
+      const auto& ids = f["cves"].empty() ? f["advisories"] : f["cves"];
+      for (const auto& id : ids) {
+        rows.insert({f["package"], id.get<std::string>(), f["installed_version"], fixed});
+      }
+    }
+    out.push_back(std::move(rows));
+  }
+  return out;
+}
+
 class Golden : public ::testing::TestWithParam<GoldenCase> {
  protected:
   void SetUp() override {
@@ -185,21 +220,7 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {
   }
   void TearDown() override { fs::remove_all(work_); }
 
-  CommandRun run(const std::string& args) const {
-    const fs::path err_path = work_ / "stderr.txt";
-    const std::string cmd = std::string(FLEETPATCH_BIN) + " --data-dir " +
-                            (work_ / "data").string() + " " + args + " 2>" + err_path.string();
-    CommandRun r;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return r;
-    std::array<char, 4096> buf{};
-    std::size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err_path);
-    return r;
-  }
+  CommandRun run(const std::string& args) const { return run_in(work_, args); }
 
   /// Scans the case's inventory; the host must be matched (a known release with advisories, no
   /// version that could not be compared), else an empty expected set would pass by accident.
@@ -309,3 +330,52 @@ INSTANTIATE_TEST_SUITE_P(Cases, Golden, ::testing::ValuesIn(find_cases()),
 TEST(GoldenCases, ArePresent) { EXPECT_GE(find_cases().size(), 6u) << FLEETPATCH_TEST_CASES; }
 
 }  // namespace
+
+// Issue 4: a mixed fleet, one host per distribution family, in ONE data directory (every case's
+// advisories imported together) and ONE scan command. Each host must get exactly its own case's
+// findings: from its own vendor's data, none from another family's advisories. One case per
+// family, because two cases of one release (debian-buster and distroless-base) come with
+// different fixture databases and would legitimately see each other's advisories.
+TEST(GoldenMixedFleet, OneScanEachHostFromItsOwnVendor) {
+  const std::vector<std::string> picks = {"alpine/alpine-310",  "debian/debian-buster",
+                                          "ubuntu/ubuntu-1804", "opensuse/opensuse-leap-151",
+                                          "rhel/ubi-7",         "almalinux/almalinux-8",
+                                          "rocky/rockylinux-8"};
+  const fs::path root = FLEETPATCH_TEST_CASES;
+  const fs::path work =
+      fs::temp_directory_path() / ("fleetpatch-golden-mixed-" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::create_directories(work);
+  std::string advisories, inventories;
+  for (const auto& pick : picks) {
+    ASSERT_TRUE(fs::exists(root / pick / "inventory.json")) << pick;
+    advisories += " " + (root / pick / "advisories").string();
+    inventories += " " + (root / pick / "inventory.json").string();
+  }
+  const CommandRun import = run_in(work, "feed import" + advisories);
+  ASSERT_EQ(import.exit_code, 0) << import.err;
+  const CommandRun scan = run_in(work, "scan --format json --inventory" + inventories);
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  const auto doc = nlohmann::json::parse(scan.out);
+  ASSERT_EQ(doc["hosts"].size(), picks.size());
+  const std::vector<Rows> got = rows_per_host(doc);
+  std::set<std::string> releases;
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const fs::path dir = root / picks[i];
+    EXPECT_FALSE(doc["hosts"][i]["release"].is_null()) << picks[i];
+    releases.insert(doc["hosts"][i]["release"].is_null() ? "" : doc["hosts"][i]["release"]);
+    // The case's own expected rows, corrected by its differences file as in SameFindingsAsPeer.
+    Rows want = read_expected(dir / "expected.tsv");
+    for (const Difference& d : read_differences(dir / "expected-differences")) {
+      if (d.add) {
+        want.insert(d.row);
+      } else {
+        want.erase(d.row);
+      }
+    }
+    EXPECT_EQ(got[i], want) << picks[i] << ": in the mixed fleet the host must see exactly its "
+                            << "own case's findings";
+  }
+  EXPECT_EQ(releases.size(), picks.size()) << "each host a different release";
+  fs::remove_all(work);
+}
