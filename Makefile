@@ -10,7 +10,7 @@ CHECK_DIR   := build/check
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build run check test format format-check lint bench demo-data fuzz fuzz-build clean
+.PHONY: all deps build run check test format format-check lint bench bench-server demo-data fuzz fuzz-build clean
 
 all: build
 
@@ -55,6 +55,11 @@ lint: $(CHECK_DIR)/build.ninja
 
 bench: build
 	scripts/bench.sh $(RELEASE_DIR)
+
+# The fleet server: report throughput over HTTP and re-evaluation of 300,000 stored hosts, for
+# SQLite and PostgreSQL (scripts/bench-server.sh).
+bench-server: build
+	scripts/bench-server.sh $(RELEASE_DIR)
 
 # Regenerates the demo snapshot shipped in data/ from the shared feeds (data/README.md).
 SHARED_DATA ?= ../shared/data

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make bench-server`: the fleet server's figures (issue 7), for each store backend.
+#   scripts/bench-server.sh BUILD_DIR   (a Release build configured with -DFLEETPATCH_BENCH=ON)
+#
+#  (a) sustained accepted reports per second over SERVER_CONNECTIONS (32) keep-alive connections,
+#      p50/p99 latency: full reports (~600 packages, each send a changed report), then the
+#      agent's "unchanged" marker       targets >= 2,000 full/s, >= 20,000 unchanged/s (2 cores)
+#  (b) re-evaluation of REEVAL_HOSTS (300,000) stored hosts after a feed update
+#                                                                            target <= 60 s
+# SQLite always; PostgreSQL too when its binaries are installed (a private server on 127.0.0.1,
+# scripts/test-postgres.sh). Knobs: SERVER_SECONDS (15), SERVER_HOSTS (2000),
+# SERVER_CONNECTIONS (32), SERVER_THREADS (64 handler threads), REEVAL_HOSTS (300000),
+# BENCH_QUICK=1 (5 s phases, 20,000 hosts re-evaluated).
+set -euo pipefail
+
+build=${1:-build/release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${FLEETPATCH_SHARED_DATA:-$root/../shared/data}
+seconds=${SERVER_SECONDS:-15}
+hosts=${SERVER_HOSTS:-2000}
+connections=${SERVER_CONNECTIONS:-32}
+threads=${SERVER_THREADS:-64}
+reeval_hosts=${REEVAL_HOSTS:-300000}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  seconds=5
+  reeval_hosts=20000
+fi
+fleetpatch=$build/fleetpatch
+for bin in "$fleetpatch" "$build/bench/server_load" "$build/bench/reeval_bench"; do
+  [ -x "$bin" ] || { echo "bench-server: $bin is missing: build $build with -DFLEETPATCH_BENCH=ON" >&2; exit 1; }
+done
+feed=$root/data/almalinux-osv.jsonl.zst
+[ -d "$shared/almalinux-osv" ] && feed=$shared/almalinux-osv
+echo "inputs: $feed"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fleetpatch-bench-server.XXXXXX")
+chmod 755 "$tmp"
+server_pid=
+pg_dir=$tmp/pg
+pg_port=55499
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -d "$pg_dir" ] && "$root/scripts/test-postgres.sh" stop "$pg_dir" "$pg_port" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+run_backend() {  # NAME DATABASE-URL-or-empty
+  local name=$1 database=$2 data=$tmp/data-$1 port
+  local db_args=()
+  [ -n "$database" ] && db_args=(--database "$database")
+  mkdir -p "$data"
+  token=$("$fleetpatch" --data-dir "$data" token create --name bench --role operator "${db_args[@]}" |
+          grep -o 'fpt_[A-Za-z0-9_-]*')
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$fleetpatch" --data-dir "$data" serve --listen "127.0.0.1:$port" --rate-limit 0 \
+    --threads "$threads" "${db_args[@]}" >"$tmp/server-$name.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  echo "== $name: server_load, $connections connections, $seconds s per phase"
+  FLEETPATCH_TOKEN=$token "$build/bench/server_load" --url "http://127.0.0.1:$port" --feed "$feed" \
+    --hosts "$hosts" --connections "$connections" --seconds "$seconds" --mode both
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  echo "== $name: re-evaluation of $reeval_hosts stored hosts"
+  if [ -n "$database" ]; then
+    "$build/bench/reeval_bench" --feed "$feed" --hosts "$reeval_hosts" --database "${database%/*}/reeval"
+  else
+    "$build/bench/reeval_bench" --feed "$feed" --hosts "$reeval_hosts"
+  fi
+}
+
+run_backend sqlite ""
+if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  "$root/scripts/test-postgres.sh" start "$pg_dir" "$pg_port" >/dev/null
+  psql "postgresql://fleetpatch@127.0.0.1:$pg_port/fleetpatch_test" -qc 'CREATE DATABASE server' \
+    -c 'CREATE DATABASE reeval'
+  run_backend postgresql "postgresql://fleetpatch@127.0.0.1:$pg_port/server"
+else
+  echo "== postgresql: skipped (PostgreSQL 15 is not installed: scripts/install-deps.sh installs it)"
+fi
