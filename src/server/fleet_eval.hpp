@@ -34,7 +34,7 @@ store::LedgerUpdate update_ledger(const std::string& host_id,
                                   const core::HostFindings& current, core::TimePoint now);
 
 struct ReevaluationOptions {
-  unsigned threads = 0;           // matcher threads; 0 = all cores
+  unsigned threads = 0;            // matcher threads; 0 = all cores
   std::size_t batch_hosts = 2048;  // hosts per ledger transaction
   std::string reason = "manual";
 };
@@ -42,8 +42,8 @@ struct ReevaluationOptions {
 /// Re-matches every stored host against `index` (each distinct (release, package, version)
 /// once, through match::Matcher), updates every ledger and records the run.
 core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const index::Index& index,
-                                                   const core::Clock& clock,
-                                                   const ReevaluationOptions& options = {});
+                                                    const core::Clock& clock,
+                                                    const ReevaluationOptions& options = {});
 
 /// Evaluates one host (after a changed report) and updates its ledger.
 core::Status evaluate_host(store::Store& store, const index::Index& index,

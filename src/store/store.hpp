@@ -145,8 +145,7 @@ struct AuditEntry {
 
 /// Hex SHA-256 over a canonical, length-prefixed encoding of (seq, at, actor, action, target,
 /// detail, prev_hash). Defined once here so every backend and `audit verify` agree.
-std::string audit_entry_hash(std::int64_t seq, const AuditEvent& event,
-                             std::string_view prev_hash);
+std::string audit_entry_hash(std::int64_t seq, const AuditEvent& event, std::string_view prev_hash);
 
 /// Hex SHA-256 of the report's content without collected_at: two reports of a host with the
 /// same hash differ only in when they were collected (the agent's "unchanged" delta).
@@ -225,8 +224,7 @@ class Store {
 /// Opens the store a URL names: "" or a directory path = SQLite at DIR/fleet.db (created, WAL);
 /// "sqlite:PATH" = that file; "postgresql://..." or "postgres://..." = PostgreSQL (libpq
 /// connection URI). Applies migrations.
-core::Result<std::unique_ptr<Store>> open_store(std::string_view url,
-                                                const std::string& data_dir);
+core::Result<std::unique_ptr<Store>> open_store(std::string_view url, const std::string& data_dir);
 
 // ---- audit verification -------------------------------------------------------------------
 
