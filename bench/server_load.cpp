@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
   for (int w = 0; w < connections; ++w) {
     auto client = std::make_unique<httplib::Client>(target.host, target.port);
     client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);  // as libcurl (the agent) does: no Nagle stall on small posts
     client->set_bearer_token_auth(token.c_str());
     client->set_read_timeout(30, 0);
     client->set_write_timeout(30, 0);

@@ -154,8 +154,10 @@ HostHistory track_history(std::span<const Snapshot> snapshots) {
                    [](const Gone& a, const Gone& b) { return a.fixed_at < b.fixed_at; });
   out.fixed.reserve(gone.size());
   for (const Gone& g : gone) {
-    out.fixed.emplace_back(snapshots[g.snapshot].findings->findings[g.finding], g.first_seen,
-                           g.fixed_at);
+    // Braces, not emplace_back's parentheses: clang 14 (make fuzz) has no parenthesized
+    // aggregate initialisation.
+    out.fixed.push_back(FixedFinding{snapshots[g.snapshot].findings->findings[g.finding],
+                                     g.first_seen, g.fixed_at});
   }
   return out;
 }

@@ -675,8 +675,9 @@ auto SqliteStore::read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
   }
   auto result = fn(*conn);
   {
-    // Keep a few idle readers; more than the server's busy threads would only hold memory.
-    constexpr std::size_t kMaxIdleReaders = 16;
+    // Keep an idle reader per busy server thread (up to 128): reopening one costs more than the
+    // query it serves under load.
+    constexpr std::size_t kMaxIdleReaders = 128;
     std::lock_guard lock(pool_mutex_);
     if (pool_.size() < kMaxIdleReaders) pool_.push_back(std::move(conn));
   }
