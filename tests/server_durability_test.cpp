@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/databases.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -76,18 +77,19 @@ class Durability : public ::testing::TestWithParam<Backend> {
                   "starts a private server (or set FLEETPATCH_SKIP_POSTGRES=1)";
       }
       // A database of our own, so parallel tests never share tables.
-      const std::string base(url);
-      const std::string db = "fleetpatch_durability_" + std::to_string(::getpid());
-      const CommandRun created = fleetpatch::testsupport::run(
-          {"/usr/bin/psql", base, "-q", "-c", "CREATE DATABASE " + db}, dir_ / "psql.txt");
-      ASSERT_EQ(created.exit_code, 0) << created.err;
-      database_ = base.substr(0, base.rfind('/') + 1) + db;
-      drop_ = {"/usr/bin/psql", base, "-q", "-c", "DROP DATABASE IF EXISTS " + db};
+      admin_url_ = url;
+      db_name_ = "fleetpatch_durability_" + fleetpatch::testsupport::random_hex(12);
+      const std::string created =
+          fleetpatch::testsupport::pg_exec(admin_url_, "CREATE DATABASE " + db_name_);
+      ASSERT_EQ(created, "");
+      database_ = fleetpatch::testsupport::with_database(admin_url_, db_name_);
     }
   }
   void TearDown() override {
     server_.reset();
-    if (!drop_.empty()) fleetpatch::testsupport::run(drop_, dir_ / "psql.txt");
+    if (!db_name_.empty()) {
+      fleetpatch::testsupport::pg_exec(admin_url_, "DROP DATABASE IF EXISTS " + db_name_);
+    }
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
@@ -125,7 +127,8 @@ class Durability : public ::testing::TestWithParam<Backend> {
   fs::path dir_;
   std::string data_dir_;
   std::string database_;
-  std::vector<std::string> drop_;
+  std::string admin_url_;
+  std::string db_name_;
   int port_ = 0;
   int starts_ = 0;
   std::unique_ptr<Background> server_;

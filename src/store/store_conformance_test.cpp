@@ -30,12 +30,17 @@
 #include "store/backends.hpp"
 #include "store/codec.hpp"
 #include "store/store.hpp"
+#include "support/databases.hpp"
 
 namespace fleetpatch::store {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using testsupport::pg_exec;
+using testsupport::random_hex;
+using testsupport::sqlite_exec;
+using testsupport::with_database;
 
 core::TimePoint at(const char* text) { return core::parse_rfc3339(text).value(); }
 
@@ -44,14 +49,6 @@ std::string read_text(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-std::string random_hex(std::size_t n) {
-  std::random_device rd;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(kHex[rd() % 16]);
-  return out;
 }
 
 /// A real report: the debian-web fixture host's dpkg status and os-release, with every other
@@ -116,52 +113,6 @@ AuditEvent event(int n, const std::string& actor = "admin") {
 }
 
 // ---- per-backend scratch databases ----------------------------------------------------------
-
-/// Replaces the database name of a libpq URI ("postgresql://u@h:p/DB?opts").
-std::string with_database(const std::string& url, const std::string& db) {
-  const auto scheme = url.find("://");
-  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto query = url.find('?');
-  if (slash == std::string::npos || (query != std::string::npos && slash > query)) {
-    const auto insert_at = query == std::string::npos ? url.size() : query;
-    return url.substr(0, insert_at) + "/" + db + url.substr(insert_at);
-  }
-  const auto end = query == std::string::npos ? url.size() : query;
-  return url.substr(0, slash + 1) + db + url.substr(end);
-}
-
-/// Runs SQL on a PostgreSQL URI; "" on success, else the error text.
-std::string pg_exec(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  std::string error;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    error = PQerrorMessage(conn);
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    const auto status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) error = PQerrorMessage(conn);
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return error;
-}
-
-std::string sqlite_exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string error;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    error = sqlite3_errmsg(db);
-  } else {
-    sqlite3_busy_timeout(db, 10000);
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      error = message != nullptr ? message : "sqlite3_exec failed";
-      sqlite3_free(message);
-    }
-  }
-  sqlite3_close_v2(db);
-  return error;
-}
 
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:

@@ -16,19 +16,14 @@
 #include "gtest/gtest.h"
 #include "store/backends.hpp"
 #include "store/store.hpp"
+#include "support/databases.hpp"
 
 namespace fleetpatch::store {
 namespace {
 
-core::TimePoint at(const char* text) { return core::parse_rfc3339(text).value(); }
+using testsupport::random_hex;
 
-std::string random_hex(std::size_t n) {
-  std::random_device rd;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(kHex[rd() % 16]);
-  return out;
-}
+core::TimePoint at(const char* text) { return core::parse_rfc3339(text).value(); }
 
 /// Runs one query; the first column of the first row, or "ERROR: ..." when it failed.
 std::string pg_query(const std::string& url, const std::string& sql) {
