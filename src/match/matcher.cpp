@@ -1206,6 +1206,14 @@ core::HostFindings Matcher::match_host(const core::HostReport& host) const {
   return out;
 }
 
+HostMatches Matcher::match_host_shared(const core::HostReport& host) const {
+  Worker worker;
+  worker.use_local_cache = false;
+  HostMatches out = impl_->match_shared(worker, host);
+  impl_->flush(worker);
+  return out;
+}
+
 std::vector<core::HostFindings> Matcher::match_fleet(
     std::span<const core::HostReport> hosts) const {
   std::vector<core::HostFindings> out(hosts.size());

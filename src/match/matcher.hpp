@@ -206,6 +206,10 @@ class Matcher {
   /// Findings of one host.
   core::HostFindings match_host(const core::HostReport& host) const;
 
+  /// Findings of one host as shared payloads (what match_stream gives): no deep copy of the
+  /// per-tuple parts, for callers that only read them (the fleet server's ledger).
+  HostMatches match_host_shared(const core::HostReport& host) const;
+
   /// Findings of every host, in input order, on options.threads workers.
   std::vector<core::HostFindings> match_fleet(std::span<const core::HostReport> hosts) const;
 

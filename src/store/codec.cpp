@@ -157,33 +157,41 @@ void encode_canonical_into(const core::HostReport& r, std::string& out) {
   w.str(r.collector);
 }
 
-core::HostReport decode_canonical(std::string_view data) {
+/// Assigns the next string into `out`, reusing its capacity.
+void read_into(Reader& rd, std::string& out) { out.assign(rd.view(rd.u())); }
+void read_into(Reader& rd, std::vector<std::string>& out) {
+  out.resize(rd.count());
+  for (auto& item : out) read_into(rd, item);
+}
+
+/// Decodes into `r`, reusing the strings and vectors it already holds (re-evaluation decodes
+/// 300,000 reports through one buffer per thread); every field is overwritten.
+void decode_canonical_into(std::string_view data, core::HostReport& r) {
   if (data.substr(0, kReportMagic.size()) != kReportMagic) {
     throw Truncated("not a version 1 report encoding");
   }
   Reader rd(data.substr(kReportMagic.size()));
-  core::HostReport r;
-  r.host.id = rd.str();
-  r.host.hostname = rd.str();
-  r.host.tags = rd.strs();
-  r.os.id = rd.str();
-  r.os.version_id = rd.str();
-  r.os.name = rd.str();
-  r.os.id_like = rd.strs();
-  r.os.version_codename = rd.str();
-  r.kernel.running = rd.str();
-  r.kernel.installed = rd.strs();
+  read_into(rd, r.host.id);
+  read_into(rd, r.host.hostname);
+  read_into(rd, r.host.tags);
+  read_into(rd, r.os.id);
+  read_into(rd, r.os.version_id);
+  read_into(rd, r.os.name);
+  read_into(rd, r.os.id_like);
+  read_into(rd, r.os.version_codename);
+  read_into(rd, r.kernel.running);
+  read_into(rd, r.kernel.installed);
   r.kernel.reboot_required = rd.byte() != 0;
   r.kernel.livepatch.resize(rd.count());
   for (auto& lp : r.kernel.livepatch) {
-    lp.name = rd.str();
-    lp.tool = rd.str();
+    read_into(rd, lp.name);
+    read_into(rd, lp.tool);
     lp.enabled = rd.byte() != 0;
     lp.transition = rd.byte() != 0;
-    lp.cves = rd.strs();
-    lp.effective_kernel = rd.str();
+    read_into(rd, lp.cves);
+    read_into(rd, lp.effective_kernel);
   }
-  r.kernel.reboot_required_by = rd.strs();
+  read_into(rd, r.kernel.reboot_required_by);
   const auto format = rd.byte();
   if (format > static_cast<std::uint8_t>(core::PackageFormat::kApk)) {
     throw Truncated("unknown package format " + std::to_string(format));
@@ -191,42 +199,48 @@ core::HostReport decode_canonical(std::string_view data) {
   r.package_format = static_cast<core::PackageFormat>(format);
   r.packages.resize(rd.count());
   for (auto& p : r.packages) {
-    p.name = rd.str();
-    p.version = rd.str();
-    p.arch = rd.str();
-    p.source_name = rd.str();
-    p.source_version = rd.str();
-    if (rd.byte() != 0) p.module = rd.str();
+    read_into(rd, p.name);
+    read_into(rd, p.version);
+    read_into(rd, p.arch);
+    read_into(rd, p.source_name);
+    read_into(rd, p.source_version);
+    if (rd.byte() != 0) {
+      if (!p.module) p.module.emplace();
+      read_into(rd, *p.module);
+    } else {
+      p.module.reset();
+    }
+    p.install_time.reset();
     if (rd.byte() != 0) p.install_time = rd.s();
   }
   r.listening.resize(rd.count());
   for (auto& l : r.listening) {
-    l.proto = rd.str();
-    l.address = rd.str();
+    read_into(rd, l.proto);
+    read_into(rd, l.address);
     const auto port = rd.u();
     if (port > 65535) throw Truncated("port out of range");
     l.port = static_cast<std::uint16_t>(port);
+    l.pid.reset();
     if (rd.byte() != 0) l.pid = rd.s();
-    l.exe = rd.str();
-    l.package = rd.str();
+    read_into(rd, l.exe);
+    read_into(rd, l.package);
     const auto exposure = rd.byte();
     if (exposure > static_cast<std::uint8_t>(core::Exposure::kNetwork)) {
       throw Truncated("unknown exposure " + std::to_string(exposure));
     }
     l.exposure = static_cast<core::Exposure>(exposure);
-    l.mapped_packages = rd.strs();
+    read_into(rd, l.mapped_packages);
   }
   r.pending_restart.resize(rd.count());
   for (auto& p : r.pending_restart) {
     p.pid = rd.s();
-    p.exe = rd.str();
-    p.unit = rd.str();
-    p.files = rd.strs();
-    p.packages = rd.strs();
+    read_into(rd, p.exe);
+    read_into(rd, p.unit);
+    read_into(rd, p.files);
+    read_into(rd, p.packages);
   }
-  r.collector = rd.str();
+  read_into(rd, r.collector);
   if (!rd.done()) throw Truncated("trailing bytes after the report");
-  return r;
 }
 
 }  // namespace
@@ -289,7 +303,7 @@ std::string compress(std::string_view data, int level) {
   return out;
 }
 
-core::Result<std::string> decompress(std::string_view frame, std::size_t max_size) {
+core::Status decompress_into(std::string_view frame, std::string& out, std::size_t max_size) {
   const auto size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return core::Error{core::ErrorCode::kInternal, "stored blob is not a zstd frame"};
@@ -298,14 +312,21 @@ core::Result<std::string> decompress(std::string_view frame, std::size_t max_siz
     return core::Error{core::ErrorCode::kInternal,
                        "stored blob decompresses to " + std::to_string(size) + " bytes"};
   }
-  std::string out(static_cast<std::size_t>(size), '\0');
+  out.resize(static_cast<std::size_t>(size));
   const auto n =
       ZSTD_decompressDCtx(zstd_contexts().d, out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) {
+    out.clear();
     return core::Error{core::ErrorCode::kInternal,
                        std::string("corrupt stored blob: ") +
                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame")};
   }
+  return {};
+}
+
+core::Result<std::string> decompress(std::string_view frame, std::size_t max_size) {
+  std::string out;
+  if (auto status = decompress_into(frame, out, max_size); !status.ok()) return status.error();
   return out;
 }
 
@@ -323,17 +344,26 @@ EncodedReport encode_report(const core::HostReport& report) {
   return {compress(raw, 1), sha256_hex(raw)};
 }
 
-core::Result<core::HostReport> decode_report(std::string_view body, std::string_view collected_at) {
-  auto raw = decompress(body);
-  if (!raw.ok()) return raw.error();
+core::Status decode_report_into(std::string_view body, std::string_view collected_at,
+                                core::HostReport& out) {
+  thread_local std::string raw;
+  if (auto status = decompress_into(body, raw); !status.ok()) return status;
   try {
-    auto report = decode_canonical(*raw);
-    report.collected_at = std::string(collected_at);
-    return report;
+    decode_canonical_into(raw, out);
+    out.collected_at.assign(collected_at);
+    return {};
   } catch (const Truncated& e) {
     return core::Error{core::ErrorCode::kInternal,
                        std::string("corrupt stored report: ") + e.what()};
   }
+}
+
+core::Result<core::HostReport> decode_report(std::string_view body, std::string_view collected_at) {
+  core::HostReport report;
+  if (auto status = decode_report_into(body, collected_at, report); !status.ok()) {
+    return status.error();
+  }
+  return report;
 }
 
 std::string encode_string_list(const std::vector<std::string>& items) {
@@ -357,6 +387,29 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
   return out;
 }
 
+std::string encode_sorted_ledger(const std::vector<LedgerItem>& sorted_unique) {
+  std::string raw(kLedgerMagic);
+  raw.reserve(16 + sorted_unique.size() * 16);
+  Writer w(raw);
+  w.u(sorted_unique.size());
+  std::string_view previous_key;
+  std::int64_t previous_time = 0;
+  for (const LedgerItem& e : sorted_unique) {
+    std::size_t shared = 0;
+    const std::size_t limit = std::min(previous_key.size(), e.key.size());
+    while (shared < limit && previous_key[shared] == e.key[shared]) ++shared;
+    w.u(shared);
+    w.str(e.key.substr(shared));
+    const auto t = to_unix(e.first_seen);
+    w.s(static_cast<std::int64_t>(static_cast<std::uint64_t>(t) -
+                                  static_cast<std::uint64_t>(previous_time)));
+    previous_time = t;
+    previous_key = e.key;
+  }
+  // Level 1, as for reports: a feed update rewrites the ledger of most hosts of a fleet.
+  return compress(raw, 1);
+}
+
 std::string encode_ledger(const std::vector<LedgerEntry>& entries) {
   // Sorts pointers, not entries: copying ~900 key strings per host showed up in re-evaluation.
   std::vector<const LedgerEntry*> sorted;
@@ -371,57 +424,61 @@ std::string encode_ledger(const std::vector<LedgerEntry>& entries) {
       std::unique(sorted.begin(), sorted.end(),
                   [](const LedgerEntry* a, const LedgerEntry* b) { return a->key == b->key; }),
       sorted.end());
-  std::string raw(kLedgerMagic);
-  raw.reserve(16 + sorted.size() * 16);
-  Writer w(raw);
-  w.u(sorted.size());
-  std::string_view previous_key;
-  std::int64_t previous_time = 0;
-  for (const LedgerEntry* e : sorted) {
-    std::size_t shared = 0;
-    const std::size_t limit = std::min(previous_key.size(), e->key.size());
-    while (shared < limit && previous_key[shared] == e->key[shared]) ++shared;
-    w.u(shared);
-    w.str(std::string_view(e->key).substr(shared));
-    const auto t = to_unix(e->first_seen);
-    w.s(static_cast<std::int64_t>(static_cast<std::uint64_t>(t) -
-                                  static_cast<std::uint64_t>(previous_time)));
-    previous_time = t;
-    previous_key = e->key;
-  }
-  return compress(raw, 3);
+  std::vector<LedgerItem> items;
+  items.reserve(sorted.size());
+  for (const LedgerEntry* e : sorted) items.push_back({e->key, e->first_seen});
+  return encode_sorted_ledger(items);
 }
 
-core::Result<std::vector<LedgerEntry>> decode_ledger(std::string_view blob) {
-  if (blob.empty()) return std::vector<LedgerEntry>{};
-  auto raw = decompress(blob);
-  if (!raw.ok()) return raw.error();
-  std::string_view data = *raw;
+core::Status decode_ledger_into(std::string_view blob, LedgerView& out) {
+  out.keys.clear();
+  out.entries.clear();
+  if (blob.empty()) return {};
+  if (auto status = decompress_into(blob, out.raw); !status.ok()) return status;
+  std::string_view data = out.raw;
   if (data.substr(0, kLedgerMagic.size()) != kLedgerMagic) {
     return core::Error{core::ErrorCode::kInternal, "stored ledger is not a version 1 ledger"};
   }
   try {
     Reader rd(data.substr(kLedgerMagic.size()));
-    std::vector<LedgerEntry> out(rd.count());
+    const std::size_t count = rd.count();
+    out.entries.resize(count);
     std::int64_t previous_time = 0;
-    for (std::size_t i = 0; i < out.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       const auto shared = rd.u();
-      const std::string& previous = i == 0 ? out[0].key : out[i - 1].key;
-      if (shared > (i == 0 ? 0 : previous.size())) throw Truncated("shared prefix too long");
-      std::string key = i == 0 ? std::string() : previous.substr(0, shared);
-      key.append(rd.view(rd.u()));
-      out[i].key = std::move(key);
+      const std::size_t previous_size = i == 0 ? 0 : out.entries[i - 1].size;
+      if (shared > previous_size) throw Truncated("shared prefix too long");
+      const std::string_view suffix = rd.view(rd.u());
+      const std::size_t offset = out.keys.size();
+      if (offset + shared + suffix.size() > 0xffffffffU) throw Truncated("ledger too large");
+      if (shared > 0) out.keys.append(out.keys, out.entries[i - 1].offset, shared);
+      out.keys.append(suffix);
+      out.entries[i].offset = static_cast<std::uint32_t>(offset);
+      out.entries[i].size = static_cast<std::uint32_t>(shared + suffix.size());
       // Unsigned wrap-around: corrupt deltas must not be signed overflow (UB).
       previous_time = static_cast<std::int64_t>(static_cast<std::uint64_t>(previous_time) +
                                                 static_cast<std::uint64_t>(rd.s()));
-      out[i].first_seen = from_unix(previous_time);
+      out.entries[i].first_seen = from_unix(previous_time);
     }
     if (!rd.done()) throw Truncated("trailing bytes after the ledger");
-    return out;
+    return {};
   } catch (const Truncated& e) {
+    out.keys.clear();
+    out.entries.clear();
     return core::Error{core::ErrorCode::kInternal,
                        std::string("corrupt stored ledger: ") + e.what()};
   }
+}
+
+core::Result<std::vector<LedgerEntry>> decode_ledger(std::string_view blob) {
+  LedgerView view;
+  if (auto status = decode_ledger_into(blob, view); !status.ok()) return status.error();
+  std::vector<LedgerEntry> out(view.entries.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].key = std::string(view.key(i));
+    out[i].first_seen = view.entries[i].first_seen;
+  }
+  return out;
 }
 
 }  // namespace fleetpatch::store::codec

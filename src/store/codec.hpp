@@ -37,6 +37,9 @@ std::string compress(std::string_view data, int level = 3);
 /// Inverse of compress; an error for a corrupt frame or one larger than `max_size`.
 core::Result<std::string> decompress(std::string_view frame,
                                      std::size_t max_size = std::size_t{1} << 30);
+/// decompress into `out`, reusing its capacity (cleared on error).
+core::Status decompress_into(std::string_view frame, std::string& out,
+                             std::size_t max_size = std::size_t{1} << 30);
 
 // ---- reports ------------------------------------------------------------------------------
 
@@ -61,6 +64,10 @@ EncodedReport encode_report(const core::HostReport& report);
 
 /// Decodes a stored body; `collected_at` (kept in its own column) is put back into the report.
 core::Result<core::HostReport> decode_report(std::string_view body, std::string_view collected_at);
+/// decode_report into `out`, reusing the strings and vectors it holds (every field is
+/// overwritten): what re-evaluation does for 300,000 reports through one buffer per thread.
+core::Status decode_report_into(std::string_view body, std::string_view collected_at,
+                                core::HostReport& out);
 
 // ---- small lists --------------------------------------------------------------------------
 
@@ -77,6 +84,33 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
 /// compressed. Entries are sorted by key; duplicate keys keep the earliest first_seen.
 std::string encode_ledger(const std::vector<LedgerEntry>& entries);
 core::Result<std::vector<LedgerEntry>> decode_ledger(std::string_view blob);
+
+/// One entry of a ledger given as views (keys owned by the caller).
+struct LedgerItem {
+  std::string_view key;
+  core::TimePoint first_seen{};
+};
+/// encode_ledger of entries already sorted by key with unique keys (re-evaluation builds them
+/// that way and must not copy ~900 key strings a host to call encode_ledger).
+std::string encode_sorted_ledger(const std::vector<LedgerItem>& sorted_unique);
+
+/// A decoded ledger whose keys live back to back in one buffer: what re-evaluation reads for
+/// 300,000 hosts, without a string allocation per entry. Reusable: decode_ledger_into clears it.
+struct LedgerView {
+  struct Entry {
+    std::uint32_t offset = 0;
+    std::uint32_t size = 0;
+    core::TimePoint first_seen{};
+  };
+  std::string raw;             // decompression buffer
+  std::string keys;            // every key, back to back
+  std::vector<Entry> entries;  // in stored order (sorted by key, unique)
+  std::string_view key(std::size_t i) const {
+    return std::string_view(keys).substr(entries[i].offset, entries[i].size);
+  }
+};
+/// decode_ledger into `out` (same validation, same errors); entries keep the stored order.
+core::Status decode_ledger_into(std::string_view blob, LedgerView& out);
 
 // ---- times --------------------------------------------------------------------------------
 

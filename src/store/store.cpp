@@ -59,6 +59,11 @@ std::string report_content_hash(const core::HostReport& report) {
   return codec::sha256_hex(codec::encode_report_canonical(report));
 }
 
+PreparedReport prepare_report(const core::HostReport& report) {
+  codec::EncodedReport encoded = codec::encode_report(report);
+  return {&report, std::move(encoded.body), std::move(encoded.content_hash)};
+}
+
 core::Result<std::unique_ptr<Store>> open_store(std::string_view url, const std::string& data_dir) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     return open_postgres(std::string(url));

@@ -58,6 +58,15 @@ struct HostRecord {
   std::int64_t report_seq = 0;       // increases by one per accepted report of this host
 };
 
+/// A report encoded for storing (store/codec.hpp's compressed canonical body and content hash),
+/// made once: the server needs the hash for its ack and audit entry before it stores the report.
+struct PreparedReport {
+  const core::HostReport* report = nullptr;  // must outlive the put
+  std::string body;
+  std::string content_hash;  // report_content_hash(*report)
+};
+PreparedReport prepare_report(const core::HostReport& report);
+
 struct PutReportResult {
   std::int64_t report_seq = 0;
   bool changed = false;  // false when the content hash equals the stored one (only times moved)
@@ -90,6 +99,18 @@ struct LedgerUpdate {
   std::string host_id;
   std::vector<LedgerEntry> current;  // the host's open findings after the evaluation (replaces)
   std::vector<FixedRecord> fixed;    // findings that went away in this evaluation (appended)
+  /// codec::encode_ledger(current), when the caller encoded it already (re-evaluation does, on
+  /// its worker threads, without building `current`): backends then store these bytes and
+  /// ignore `current`. Empty: `current` is encoded (and an empty `current` deletes the ledger).
+  std::string current_encoded;
+};
+
+/// A stored report and ledger as the backend holds them (store/codec.hpp encodings), not decoded.
+struct StoredReportRow {
+  std::string host_id;
+  std::string collected_at;
+  std::string report_body;  // codec::encode_report(...).body
+  std::string ledger_body;  // codec::encode_ledger(...); empty: no ledger, or not asked for
 };
 
 /// One re-evaluation run (a feed update, an explicit request).
@@ -166,9 +187,18 @@ class Store {
   // HostRecord; an unchanged report (same content hash) only moves the times. `audit`, when
   // given, is appended to the audit chain in the same transaction (an acknowledged report always
   // has its audit entry). This is the hot path (thousands per second): backends group-commit.
-  virtual core::Result<PutReportResult> put_report(const core::HostReport& report,
-                                                   core::TimePoint received_at,
-                                                   const AuditEvent* audit = nullptr) = 0;
+  core::Result<PutReportResult> put_report(const core::HostReport& report,
+                                           core::TimePoint received_at,
+                                           const AuditEvent* audit = nullptr) {
+    return put_prepared_report(prepare_report(report), received_at, audit, nullptr);
+  }
+  /// put_report of a report prepared by prepare_report. `ledger`, when given, is applied in the
+  /// same transaction (as apply_ledger_updates would): the server evaluates a changed report
+  /// before storing it, so the report, its findings and its audit entry commit together.
+  virtual core::Result<PutReportResult> put_prepared_report(const PreparedReport& report,
+                                                            core::TimePoint received_at,
+                                                            const AuditEvent* audit,
+                                                            const LedgerUpdate* ledger) = 0;
   /// The agent's "unchanged" report: when `report_hash` equals the stored hash, moves the times
   /// (collected_at, last_report_at), bumps report_seq and returns changed=false; otherwise
   /// returns std::nullopt and changes nothing.
@@ -187,6 +217,14 @@ class Store {
   virtual core::Status for_each_report(
       const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
       bool with_ledger) = 0;
+
+  /// for_each_report without the decoding: batches of at most `batch_hosts` rows ordered by host
+  /// id (keyset pagination, no read transaction open while `fn` runs), so the caller decodes on
+  /// its own threads. Re-evaluation of a whole fleet reads this way. `fn` may move from the rows;
+  /// returning false stops early.
+  virtual core::Status for_each_report_raw(
+      std::size_t batch_hosts, bool with_ledger,
+      const std::function<bool(std::vector<StoredReportRow>&)>& fn) = 0;
 
   // Findings ledger (first seen / fixed at), maintained by evaluations.
   virtual core::Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) = 0;

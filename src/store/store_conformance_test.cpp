@@ -388,6 +388,82 @@ TEST_P(StoreConformance, ForEachReportOrderStopAndLedger) {
   EXPECT_EQ(seen, std::vector<std::string>(ids.begin(), ids.begin() + 3));
 }
 
+TEST_P(StoreConformance, ForEachReportRawBatchesDecodeToTheStoredReports) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 130; ++i) ids.push_back("r" + std::to_string(i));
+  for (const auto& id : ids) put(synthetic_report(id, 4));
+  std::sort(ids.begin(), ids.end());
+  const auto t1 = at("2026-01-01T00:00:00Z");
+  ASSERT_TRUE(store().apply_ledger_updates({{ids[7], {{"pkg ADV-7", t1}}, {}}}).ok());
+
+  std::vector<std::string> seen;
+  std::vector<std::size_t> batch_sizes;
+  auto s = store().for_each_report_raw(50, true, [&](std::vector<StoredReportRow>& rows) {
+    batch_sizes.push_back(rows.size());
+    for (auto& row : rows) {
+      auto report = codec::decode_report(row.report_body, row.collected_at);
+      EXPECT_TRUE(report.ok()) << row.host_id;
+      if (!report.ok()) continue;
+      EXPECT_EQ(report->host.id, row.host_id);
+      EXPECT_EQ(*report, store().get_report(row.host_id).value().value());
+      auto ledger = codec::decode_ledger(row.ledger_body).value();
+      EXPECT_EQ(ledger.size(), row.host_id == ids[7] ? 1u : 0u) << row.host_id;
+      seen.push_back(row.host_id);
+    }
+    return true;
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(batch_sizes, (std::vector<std::size_t>{50, 50, 30}));
+
+  // Without ledgers, and stopped after the first batch.
+  std::size_t calls = 0;
+  s = store().for_each_report_raw(64, false, [&](std::vector<StoredReportRow>& rows) {
+    ++calls;
+    for (const auto& row : rows) EXPECT_TRUE(row.ledger_body.empty()) << row.host_id;
+    return false;
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(calls, 1u);
+}
+
+TEST_P(StoreConformance, PreparedReportCommitsWithItsLedgerAndAudit) {
+  put(synthetic_report("p", 2));
+  const auto t1 = at("2026-01-01T00:00:00Z");
+  const auto t2 = at("2026-02-01T00:00:00Z");
+  ASSERT_TRUE(store().apply_ledger_updates({{"p", {{"a ADV-1", t1}, {"b ADV-2", t1}}, {}}}).ok());
+
+  auto report = synthetic_report("p", 3);
+  const PreparedReport prepared = prepare_report(report);
+  EXPECT_EQ(prepared.content_hash, report_content_hash(report));
+  LedgerUpdate ledger;
+  ledger.host_id = "p";
+  ledger.current_encoded = codec::encode_ledger({{"a ADV-1", t1}, {"c ADV-3", t2}});
+  ledger.fixed.push_back({"p", "b ADV-2", "b", {"CVE-2"}, core::Severity::kLow, t1, t2});
+  const AuditEvent audit{t2, "agent", "report.accept", "p", "{}"};
+  auto put_result = store().put_prepared_report(prepared, t2, &audit, &ledger);
+  ASSERT_TRUE(put_result.ok()) << put_result.error().message;
+  EXPECT_TRUE(put_result->changed);
+
+  EXPECT_EQ(store().get_report("p").value().value(), report);
+  auto stored = store().get_ledger("p").value();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[1].key, "c ADV-3");
+  EXPECT_EQ(stored[1].first_seen, t2);
+  auto fixed = store().fixed_records("p").value();
+  ASSERT_EQ(fixed.size(), 1u);
+  EXPECT_EQ(fixed[0].key, "b ADV-2");
+  std::vector<std::string> actions;
+  ASSERT_TRUE(store()
+                  .for_each_audit(0,
+                                  [&](const AuditEntry& e) {
+                                    actions.push_back(e.event.action);
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(actions, std::vector<std::string>{"report.accept"});
+}
+
 // ---- ledger, evaluations ----------------------------------------------------------------------
 
 TEST_P(StoreConformance, LedgerUpdatesAndFixedRecords) {

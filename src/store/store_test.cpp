@@ -127,6 +127,30 @@ TEST(ReportCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(encoded.content_hash, report_content_hash(report));
 }
 
+TEST(ReportCodec, DecodeIntoAReusedReportOverwritesEveryField) {
+  // Re-evaluation decodes every stored report into one buffer per thread: nothing of the
+  // previous report may survive into the next (modules, install times, pids, longer lists).
+  const auto full = full_report();
+  core::HostReport small;
+  small.host.id = "small";
+  small.os.id = "debian";
+  small.packages.resize(1);
+  small.packages[0].name = "zlib1g";
+  small.collected_at = "2026-05-05T00:00:00Z";
+  const auto full_body = codec::encode_report(full).body;
+  const auto small_body = codec::encode_report(small).body;
+  core::HostReport buffer;
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(codec::decode_report_into(full_body, full.collected_at, buffer).ok());
+    EXPECT_EQ(buffer, full);
+    ASSERT_TRUE(codec::decode_report_into(small_body, small.collected_at, buffer).ok());
+    EXPECT_EQ(buffer, small);
+  }
+  EXPECT_FALSE(codec::decode_report_into("garbage", "", buffer).ok());
+  ASSERT_TRUE(codec::decode_report_into(full_body, full.collected_at, buffer).ok());
+  EXPECT_EQ(buffer, full);
+}
+
 TEST(ReportCodec, ContentHashIgnoresOnlyCollectedAt) {
   const auto report = full_report();
   const auto h = report_content_hash(report);
@@ -199,6 +223,31 @@ TEST(LedgerCodec, RoundTripSortedDeduplicated) {
   EXPECT_EQ((*out)[3].first_seen, t0 + std::chrono::hours(1));
   EXPECT_TRUE(codec::decode_ledger("").value().empty());
   EXPECT_TRUE(codec::decode_ledger(codec::encode_ledger({})).value().empty());
+}
+
+TEST(LedgerCodec, ViewsAndSortedEncodingAgreeWithTheEntryForms) {
+  const auto t0 = at("2026-01-01T00:00:00Z");
+  std::vector<LedgerEntry> in;
+  for (int i = 0; i < 300; ++i) {
+    in.push_back({"pkg-" + std::to_string(i / 4) + " ALSA-2025:" + std::to_string(7000 - i),
+                  t0 + std::chrono::hours(i % 17)});
+  }
+  const auto blob = codec::encode_ledger(in);
+  const auto entries = codec::decode_ledger(blob).value();
+  codec::LedgerView view;
+  // Reused after a corrupt blob, as re-evaluation's per-thread view is.
+  EXPECT_FALSE(codec::decode_ledger_into("not zstd", view).ok());
+  ASSERT_TRUE(codec::decode_ledger_into(blob, view).ok());
+  ASSERT_EQ(view.entries.size(), entries.size());
+  std::vector<codec::LedgerItem> items;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(view.key(i), entries[i].key);
+    EXPECT_EQ(view.entries[i].first_seen, entries[i].first_seen);
+    items.push_back({view.key(i), view.entries[i].first_seen});
+  }
+  EXPECT_EQ(codec::encode_sorted_ledger(items), blob);
+  ASSERT_TRUE(codec::decode_ledger_into("", view).ok());
+  EXPECT_TRUE(view.entries.empty());
 }
 
 TEST(LedgerCodec, CompactAtFleetScale) {

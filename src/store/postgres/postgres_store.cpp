@@ -410,6 +410,8 @@ struct WriteOp {
   Params lock_params;    // put: kLockHost's
   Params params;
   std::optional<AuditEvent> audit;
+  /// put: statements that follow the write in its transaction (the report's ledger update).
+  std::vector<std::pair<const Statement*, Params>> then;
   std::promise<WriteOutcome> done;
 };
 
@@ -426,6 +428,35 @@ std::optional<PutReportResult> write_outcome(const WriteOp& op, const PGresult* 
   return PutReportResult{pg::int_at(r, 0, 0), !same};
 }
 
+/// The statements that apply one ledger update (inside the caller's transaction).
+std::vector<std::pair<const Statement*, Params>> ledger_statements(const LedgerUpdate& u) {
+  std::vector<std::pair<const Statement*, Params>> out;
+  Params ledger;
+  ledger.text(u.host_id);
+  if (!u.current_encoded.empty()) {
+    ledger.binary(u.current_encoded);
+    out.emplace_back(&kPutLedger, std::move(ledger));
+  } else if (u.current.empty()) {
+    out.emplace_back(&kDeleteLedger, std::move(ledger));
+  } else {
+    ledger.binary(codec::encode_ledger(u.current));
+    out.emplace_back(&kPutLedger, std::move(ledger));
+  }
+  for (const auto& f : u.fixed) {
+    Params fixed;
+    // The update names the host; a record's own host_id may be left empty by callers.
+    fixed.text(f.host_id.empty() ? u.host_id : f.host_id)
+        .text(f.key)
+        .text(f.package)
+        .text(codec::encode_string_list(f.cves))
+        .integer(static_cast<std::int64_t>(f.severity))
+        .integer(codec::to_unix(f.first_seen))
+        .integer(codec::to_unix(f.fixed_at));
+    out.emplace_back(&kInsertFixed, std::move(fixed));
+  }
+  return out;
+}
+
 class PostgresStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& url);
@@ -434,8 +465,9 @@ class PostgresStore final : public Store {
   std::string_view backend() const override { return "postgresql"; }
   Result<int> schema_version() override;
 
-  Result<PutReportResult> put_report(const core::HostReport& report, core::TimePoint received_at,
-                                     const AuditEvent* audit) override;
+  Result<PutReportResult> put_prepared_report(const PreparedReport& prepared,
+                                              core::TimePoint received_at, const AuditEvent* audit,
+                                              const LedgerUpdate* ledger) override;
   Result<std::optional<PutReportResult>> touch_report(std::string_view host_id,
                                                       std::string_view report_hash,
                                                       std::string_view collected_at,
@@ -448,6 +480,8 @@ class PostgresStore final : public Store {
   Status for_each_report(
       const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
       bool with_ledger) override;
+  Status for_each_report_raw(std::size_t batch_hosts, bool with_ledger,
+                             const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
   Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) override;
   Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) override;
@@ -812,6 +846,7 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
     const Statement* write =
         op.touch ? (op.audit ? &kTouchReportOrFail : &kTouchReport) : &kPutReport;
     queued.push_back({write, &op.params});
+    for (const auto& [statement, params] : op.then) queued.push_back({statement, &params});
   }
   const Params none;
   Params head_params;
@@ -855,6 +890,7 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
     if (!ops[i]->touch) first.push_back({&kLockHost, &ops[i]->lock_params});
     result_of[i] = first.size();
     first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport, &ops[i]->params});
+    for (const auto& [statement, params] : ops[i]->then) first.push_back({statement, &params});
   }
   const Params none;
   if (any_audit) {
@@ -898,13 +934,16 @@ void PostgresStore::remember_head(ChainHead head) {
   if (!head_ || head_->seq < head.seq) head_ = std::move(head);
 }
 
-Result<PutReportResult> PostgresStore::put_report(const core::HostReport& report,
-                                                  core::TimePoint received_at,
-                                                  const AuditEvent* audit) {
+Result<PutReportResult> PostgresStore::put_prepared_report(const PreparedReport& prepared,
+                                                           core::TimePoint received_at,
+                                                           const AuditEvent* audit,
+                                                           const LedgerUpdate* ledger) {
+  const core::HostReport& report = *prepared.report;
   if (report.host.id.empty()) return core::invalid_argument("report without host.id");
   auto op = std::make_unique<WriteOp>();
   begin_preparing();
-  codec::EncodedReport encoded = codec::encode_report(report);
+  const PreparedReport& encoded = prepared;
+  if (ledger != nullptr) op->then = ledger_statements(*ledger);
   op->host_id = report.host.id;
   op->lock_params.text(report.host.id);
   op->params.text(report.host.id)
@@ -918,7 +957,7 @@ Result<PutReportResult> PostgresStore::put_report(const core::HostReport& report
       .integer(codec::to_unix(received_at))
       .text(report.collected_at)
       .binary(encoded.body);
-  op->new_hash = std::move(encoded.content_hash);
+  op->new_hash = encoded.content_hash;
   if (audit != nullptr) op->audit = *audit;
   auto outcome = enqueue(std::move(op), true);
   if (!outcome.ok()) return outcome.error();
@@ -1026,6 +1065,34 @@ Status PostgresStore::for_each_report(
   }
 }
 
+Status PostgresStore::for_each_report_raw(
+    std::size_t batch_hosts, bool with_ledger,
+    const std::function<bool(std::vector<StoredReportRow>&)>& fn) {
+  const auto limit = static_cast<std::int64_t>(std::max<std::size_t>(batch_hosts, 1));
+  std::string after;
+  std::vector<StoredReportRow> rows;
+  for (;;) {
+    Params p;
+    p.text(after).integer(limit);
+    auto r = run(with_ledger ? kReportBatchLedger : kReportBatch, p, ResultFormat::kBinary);
+    if (!r.ok()) return r.error();
+    const PGresult* result = r->get();
+    const int n = PQntuples(result);
+    rows.clear();
+    rows.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      StoredReportRow& row = rows.emplace_back();
+      row.host_id = text_of(result, i, 0);
+      row.collected_at = text_of(result, i, 1);
+      row.report_body = pg::text_at(result, i, 2);
+      if (with_ledger) row.ledger_body = pg::text_at(result, i, 3);
+    }
+    if (n > 0) after = rows.back().host_id;
+    if (n > 0 && !fn(rows)) return {};
+    if (n < limit) return {};
+  }
+}
+
 // ---- ledger and evaluations ---------------------------------------------------------------
 
 Result<std::vector<LedgerEntry>> PostgresStore::get_ledger(std::string_view host_id) {
@@ -1040,36 +1107,15 @@ Result<std::vector<LedgerEntry>> PostgresStore::get_ledger(std::string_view host
 Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
   if (updates.empty()) return {};
   // Everything in one pipelined transaction: a batch of thousands of hosts is one round trip.
-  std::vector<Params> params;
-  std::vector<const Statement*> statements;
+  std::vector<std::pair<const Statement*, Params>> statements;
   for (const auto& u : updates) {
-    Params ledger;
-    ledger.text(u.host_id);
-    if (u.current.empty()) {
-      statements.push_back(&kDeleteLedger);
-    } else {
-      ledger.binary(codec::encode_ledger(u.current));
-      statements.push_back(&kPutLedger);
-    }
-    params.push_back(std::move(ledger));
-    for (const auto& f : u.fixed) {
-      Params fixed;
-      // The update names the host; a record's own host_id may be left empty by callers.
-      fixed.text(f.host_id.empty() ? u.host_id : f.host_id)
-          .text(f.key)
-          .text(f.package)
-          .text(codec::encode_string_list(f.cves))
-          .integer(static_cast<std::int64_t>(f.severity))
-          .integer(codec::to_unix(f.first_seen))
-          .integer(codec::to_unix(f.fixed_at));
-      params.push_back(std::move(fixed));
-      statements.push_back(&kInsertFixed);
-    }
+    auto more = ledger_statements(u);
+    std::move(more.begin(), more.end(), std::back_inserter(statements));
   }
   std::vector<Queued> queued;
-  queued.reserve(params.size() + 2);
+  queued.reserve(statements.size() + 2);
   queued.push_back({nullptr, nullptr, "BEGIN"});
-  for (std::size_t i = 0; i < params.size(); ++i) queued.push_back({statements[i], &params[i]});
+  for (const auto& [statement, params] : statements) queued.push_back({statement, &params});
   queued.push_back({nullptr, nullptr, "COMMIT"});
   auto lease = pool_.acquire();
   if (!lease.ok()) return lease.error();

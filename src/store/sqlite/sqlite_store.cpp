@@ -363,6 +363,57 @@ Status maybe_audit(Connection& conn, const AuditEvent* audit) {
 
 // ---- the store ----------------------------------------------------------------------------
 
+/// A ledger update's encoded parts, made before the write transaction.
+struct LedgerRows {
+  std::string blob;                      // empty: delete the ledger
+  const std::string* encoded = nullptr;  // the caller's own encoding, when it made one
+  std::vector<std::string> cves;         // per fixed record
+};
+
+LedgerRows ledger_rows_of(const LedgerUpdate& u) {
+  LedgerRows rows;
+  if (!u.current_encoded.empty()) {
+    rows.encoded = &u.current_encoded;
+  } else if (!u.current.empty()) {
+    rows.blob = codec::encode_ledger(u.current);
+  }
+  rows.cves.reserve(u.fixed.size());
+  for (const auto& f : u.fixed) rows.cves.push_back(codec::encode_string_list(f.cves));
+  return rows;
+}
+
+/// Writes one ledger update inside the writer's open transaction.
+Status write_ledger(Connection& c, const LedgerUpdate& u, const LedgerRows& rows) {
+  const std::string& blob = rows.encoded != nullptr ? *rows.encoded : rows.blob;
+  if (blob.empty()) {
+    FP_QUERY(d, c, "DELETE FROM ledgers WHERE host_id = ?1");
+    d.text(1, u.host_id);
+    FP_TRY(d.run());
+  } else {
+    FP_QUERY(q, c,
+             "INSERT INTO ledgers (host_id, body) VALUES (?1, ?2) "
+             "ON CONFLICT (host_id) DO UPDATE SET body = excluded.body");
+    q.text(1, u.host_id).blob_static(2, blob);
+    FP_TRY(q.run());
+  }
+  for (std::size_t i = 0; i < u.fixed.size(); ++i) {
+    const auto& f = u.fixed[i];
+    FP_QUERY(q, c,
+             "INSERT INTO fixed_findings (host_id, key, package, cves, severity, first_seen, "
+             "fixed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    // The update names the host; a record's own host_id may be left empty by callers.
+    q.text(1, f.host_id.empty() ? u.host_id : f.host_id)
+        .text(2, f.key)
+        .text(3, f.package)
+        .text(4, rows.cves[i])
+        .integer(5, static_cast<std::int64_t>(f.severity))
+        .integer(6, codec::to_unix(f.first_seen))
+        .integer(7, codec::to_unix(f.fixed_at));
+    FP_TRY(q.run());
+  }
+  return {};
+}
+
 class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -371,8 +422,9 @@ class SqliteStore final : public Store {
   std::string_view backend() const override { return "sqlite"; }
   Result<int> schema_version() override;
 
-  Result<PutReportResult> put_report(const core::HostReport& report, core::TimePoint received_at,
-                                     const AuditEvent* audit) override;
+  Result<PutReportResult> put_prepared_report(const PreparedReport& prepared,
+                                              core::TimePoint received_at, const AuditEvent* audit,
+                                              const LedgerUpdate* ledger) override;
   Result<std::optional<PutReportResult>> touch_report(std::string_view host_id,
                                                       std::string_view report_hash,
                                                       std::string_view collected_at,
@@ -385,6 +437,8 @@ class SqliteStore final : public Store {
   Status for_each_report(
       const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
       bool with_ledger) override;
+  Status for_each_report_raw(std::size_t batch_hosts, bool with_ledger,
+                             const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
   Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) override;
   Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) override;
@@ -695,14 +749,18 @@ Result<int> SqliteStore::schema_version() {
 
 // ---- reports ------------------------------------------------------------------------------
 
-Result<PutReportResult> SqliteStore::put_report(const core::HostReport& report,
-                                                core::TimePoint received_at,
-                                                const AuditEvent* audit) {
+Result<PutReportResult> SqliteStore::put_prepared_report(const PreparedReport& prepared,
+                                                         core::TimePoint received_at,
+                                                         const AuditEvent* audit,
+                                                         const LedgerUpdate* ledger) {
+  const core::HostReport& report = *prepared.report;
   if (report.host.id.empty()) return core::invalid_argument("report without host.id");
   // The expensive part runs here, in parallel across callers, not on the writer thread.
   begin_preparing();
-  const codec::EncodedReport encoded = codec::encode_report(report);
+  const PreparedReport& encoded = prepared;
   const std::string tags = codec::encode_string_list(report.host.tags);
+  LedgerRows ledger_rows;
+  if (ledger != nullptr) ledger_rows = ledger_rows_of(*ledger);
   const std::int64_t now = codec::to_unix(received_at);
   PutReportResult result;
   auto status = write(
@@ -756,6 +814,7 @@ Result<PutReportResult> SqliteStore::put_report(const core::HostReport& report,
           FP_TRY(b.run());
           result = {seq ? *seq + 1 : 1, true};
         }
+        if (ledger != nullptr) FP_TRY(write_ledger(c, *ledger, ledger_rows));
         return maybe_audit(c, audit);
       },
       /*was_preparing=*/true);
@@ -955,6 +1014,42 @@ Status SqliteStore::for_each_report(
   }
 }
 
+Status SqliteStore::for_each_report_raw(
+    std::size_t batch_hosts, bool with_ledger,
+    const std::function<bool(std::vector<StoredReportRow>&)>& fn) {
+  const auto limit = static_cast<std::int64_t>(std::max<std::size_t>(batch_hosts, 1));
+  std::string after;
+  std::vector<StoredReportRow> rows;
+  for (;;) {
+    rows.clear();
+    auto status = read([&](Connection& c) -> Status {
+      FP_QUERY(q, c,
+               with_ledger
+                   ? std::string_view("SELECT h.id, h.collected_at, r.body, l.body FROM hosts h "
+                                      "JOIN reports r ON r.host_id = h.id "
+                                      "LEFT JOIN ledgers l ON l.host_id = h.id "
+                                      "WHERE h.id > ?1 ORDER BY h.id LIMIT ?2")
+                   : std::string_view("SELECT h.id, h.collected_at, r.body, NULL FROM hosts h "
+                                      "JOIN reports r ON r.host_id = h.id "
+                                      "WHERE h.id > ?1 ORDER BY h.id LIMIT ?2"));
+      q.text(1, after).integer(2, limit);
+      for (;;) {
+        auto row = q.step();
+        if (!row.ok()) return row.error();
+        if (!*row) break;
+        rows.push_back({std::string(q.col_text(0)), std::string(q.col_text(1)),
+                        std::string(q.col_blob(2)), std::string(q.col_blob(3))});
+      }
+      return {};
+    });
+    if (!status.ok()) return status;
+    const auto n = static_cast<std::int64_t>(rows.size());
+    if (n > 0) after = rows.back().host_id;
+    if (n > 0 && !fn(rows)) return {};
+    if (n < limit) return {};
+  }
+}
+
 // ---- ledger and evaluations ---------------------------------------------------------------
 
 Result<std::vector<LedgerEntry>> SqliteStore::get_ledger(std::string_view host_id) {
@@ -972,43 +1067,12 @@ Result<std::vector<LedgerEntry>> SqliteStore::get_ledger(std::string_view host_i
 }
 
 Status SqliteStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
-  std::vector<std::string> blobs;
-  std::vector<std::string> cves;
-  blobs.reserve(updates.size());
-  for (const auto& u : updates) {
-    blobs.push_back(u.current.empty() ? std::string() : codec::encode_ledger(u.current));
-    for (const auto& f : u.fixed) cves.push_back(codec::encode_string_list(f.cves));
-  }
+  // Encoding happens here, on the caller's thread, not on the writer's.
+  std::vector<LedgerRows> rows;
+  rows.reserve(updates.size());
+  for (const auto& u : updates) rows.push_back(ledger_rows_of(u));
   return write([&](Connection& c) -> Status {
-    std::size_t cve_index = 0;
-    for (std::size_t i = 0; i < updates.size(); ++i) {
-      const auto& u = updates[i];
-      if (blobs[i].empty()) {
-        FP_QUERY(d, c, "DELETE FROM ledgers WHERE host_id = ?1");
-        d.text(1, u.host_id);
-        FP_TRY(d.run());
-      } else {
-        FP_QUERY(q, c,
-                 "INSERT INTO ledgers (host_id, body) VALUES (?1, ?2) "
-                 "ON CONFLICT (host_id) DO UPDATE SET body = excluded.body");
-        q.text(1, u.host_id).blob_static(2, blobs[i]);
-        FP_TRY(q.run());
-      }
-      for (const auto& f : u.fixed) {
-        FP_QUERY(q, c,
-                 "INSERT INTO fixed_findings (host_id, key, package, cves, severity, first_seen, "
-                 "fixed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        // The update names the host; a record's own host_id may be left empty by callers.
-        q.text(1, f.host_id.empty() ? u.host_id : f.host_id)
-            .text(2, f.key)
-            .text(3, f.package)
-            .text(4, cves[cve_index++])
-            .integer(5, static_cast<std::int64_t>(f.severity))
-            .integer(6, codec::to_unix(f.first_seen))
-            .integer(7, codec::to_unix(f.fixed_at));
-        FP_TRY(q.run());
-      }
-    }
+    for (std::size_t i = 0; i < updates.size(); ++i) FP_TRY(write_ledger(c, updates[i], rows[i]));
     return {};
   });
 }
