@@ -1,10 +1,15 @@
 #include "server/fleet_eval.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -66,34 +71,70 @@ std::string host_id_of(const core::HostReport& report) {
   return report.host.id.empty() ? report.host.hostname : report.host.id;
 }
 
-/// Visits the stored fleet in batches of reports with their ledgers, by keyset pagination over
-/// the host list so no store cursor is open while the caller writes.
+/// Decodes a batch of stored rows (reports and ledgers) on `threads` threads.
+core::Status decode_rows(std::vector<store::StoredReportRow>& rows, unsigned threads,
+                         std::vector<core::HostReport>& reports,
+                         std::vector<std::vector<store::LedgerEntry>>& ledgers) {
+  reports.assign(rows.size(), {});
+  ledgers.assign(rows.size(), {});
+  std::vector<core::Status> status(rows.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < rows.size(); i = next++) {
+      const auto& row = rows[i];
+      auto report = store::codec::decode_report(row.report_body, row.collected_at);
+      if (!report.ok()) {
+        status[i] =
+            core::Error{report.error().code, "host " + row.host_id + ": " + report.error().message};
+        continue;
+      }
+      reports[i] = std::move(*report);
+      auto ledger = store::codec::decode_ledger(row.ledger_body);
+      if (!ledger.ok()) {
+        status[i] =
+            core::Error{ledger.error().code, "host " + row.host_id + ": " + ledger.error().message};
+        continue;
+      }
+      ledgers[i] = std::move(*ledger);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(threads, 1U); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (auto& s : status) {
+    if (!s.ok()) return s;
+  }
+  return {};
+}
+
+/// Visits the stored fleet in batches of decoded reports with their ledgers, in host id order.
 core::Status for_each_batch(
     store::Store& store, std::size_t batch_hosts,
     const std::function<core::Status(std::vector<core::HostReport>&,
                                      std::vector<std::vector<store::LedgerEntry>>&)>& fn) {
-  std::string after;
-  for (;;) {
-    auto hosts = store.list_hosts(after, std::max<std::size_t>(batch_hosts, 1));
-    if (!hosts.ok()) return hosts.error();
-    if (hosts->empty()) return {};
-    std::vector<core::HostReport> reports;
-    std::vector<std::vector<store::LedgerEntry>> ledgers;
-    reports.reserve(hosts->size());
-    ledgers.reserve(hosts->size());
-    for (const auto& h : *hosts) {
-      auto report = store.get_report(h.id);
-      if (!report.ok()) return report.error();
-      if (!report->has_value()) continue;  // deleted meanwhile
-      auto ledger = store.get_ledger(h.id);
-      if (!ledger.ok()) return ledger.error();
-      reports.push_back(std::move(**report));
-      ledgers.push_back(std::move(ledger).value());
-    }
-    after = hosts->back().id;
-    if (auto status = fn(reports, ledgers); !status.ok()) return status;
-  }
+  core::Status result;
+  std::vector<core::HostReport> reports;
+  std::vector<std::vector<store::LedgerEntry>> ledgers;
+  const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+  auto status =
+      store.for_each_report_raw(batch_hosts, true, [&](std::vector<store::StoredReportRow>& rows) {
+        result = decode_rows(rows, threads, reports, ledgers);
+        if (result.ok()) result = fn(reports, ledgers);
+        return result.ok();
+      });
+  if (!status.ok()) return status;
+  return result;
 }
+
+/// Per-thread scratch of diff_ledger: re-evaluation calls it for every host.
+struct DiffScratch {
+  std::string keys;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
+  std::vector<std::string_view> sorted;
+  std::vector<store::codec::LedgerItem> merged;
+  std::vector<std::uint32_t> order;  // previous entries in key order (normally stored order)
+};
 
 /// A fixed finding as the compliance builder wants it, rebuilt from the ledger record.
 policy::FixedFinding fixed_finding(const store::FixedRecord& r) {
@@ -130,6 +171,88 @@ store::LedgerUpdate update_ledger(const std::string& host_id,
   return ledger_update(host_id, previous, current, now, nullptr);
 }
 
+LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
+                       const match::HostMatches& current, core::TimePoint now,
+                       const index::Index* index) {
+  thread_local DiffScratch scratch;
+  DiffScratch& sc = scratch;
+  // The current keys, "PACKAGE FIRST-ADVISORY" as finding_key makes them, in one buffer.
+  sc.keys.clear();
+  sc.spans.clear();
+  for (const match::FindingRef& f : current.findings) {
+    const match::FindingPayload& p = *f.payload;
+    const std::string_view second = !p.advisories.empty() ? std::string_view(p.advisories.front())
+                                    : !p.cves.empty()     ? std::string_view(p.cves.front())
+                                                          : core::to_string(p.state);
+    const auto offset = static_cast<std::uint32_t>(sc.keys.size());
+    sc.keys += current.packages[f.package].name;
+    sc.keys += ' ';
+    sc.keys += second;
+    sc.spans.emplace_back(offset, static_cast<std::uint32_t>(sc.keys.size()) - offset);
+  }
+  sc.sorted.clear();
+  sc.sorted.reserve(sc.spans.size());
+  for (const auto& [offset, size] : sc.spans) {
+    sc.sorted.push_back(std::string_view(sc.keys).substr(offset, size));
+  }
+  // Findings come package by package, so the keys are often in order already.
+  if (!std::is_sorted(sc.sorted.begin(), sc.sorted.end())) {
+    std::sort(sc.sorted.begin(), sc.sorted.end());
+  }
+  sc.sorted.erase(std::unique(sc.sorted.begin(), sc.sorted.end()), sc.sorted.end());
+
+  // The stored order is the key order (codec::encode_ledger sorts); sort only if it is not.
+  sc.order.resize(previous.entries.size());
+  for (std::uint32_t i = 0; i < sc.order.size(); ++i) sc.order[i] = i;
+  bool sorted = true;
+  for (std::size_t i = 1; i < sc.order.size() && sorted; ++i) {
+    sorted = previous.key(i - 1) < previous.key(i);
+  }
+  if (!sorted) {
+    std::stable_sort(sc.order.begin(), sc.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return previous.key(a) < previous.key(b);
+    });
+  }
+
+  LedgerDiff diff;
+  sc.merged.clear();
+  sc.merged.reserve(sc.sorted.size());
+  std::size_t j = 0;
+  // The stored entry at j, advancing past it; a key stored more than once counts once, from its
+  // earliest time (as encode_ledger keeps it).
+  auto take = [&]() -> store::codec::LedgerItem {
+    const std::string_view key = previous.key(sc.order[j]);
+    core::TimePoint first = previous.entries[sc.order[j]].first_seen;
+    for (++j; j < sc.order.size() && previous.key(sc.order[j]) == key; ++j) {
+      first = std::min(first, previous.entries[sc.order[j]].first_seen);
+    }
+    return {key, first};
+  };
+  auto fixed = [&](const store::codec::LedgerItem& item) {
+    const store::LedgerEntry entry{std::string(item.key), item.first_seen};
+    diff.update.fixed.push_back(fixed_record(host_id, entry, now, index));
+  };
+  for (const std::string_view key : sc.sorted) {
+    while (j < sc.order.size() && previous.key(sc.order[j]) < key) fixed(take());
+    if (j < sc.order.size() && previous.key(sc.order[j]) == key) {
+      sc.merged.push_back({key, take().first_seen});
+    } else {
+      sc.merged.push_back({key, now});
+      ++diff.added;
+    }
+  }
+  while (j < sc.order.size()) fixed(take());
+
+  diff.open = sc.merged.size();
+  diff.changed = diff.added > 0 || !diff.update.fixed.empty() || !sorted;
+  if (diff.changed) {
+    diff.update.host_id = host_id;
+    if (!sc.merged.empty())
+      diff.update.current_encoded = store::codec::encode_sorted_ledger(sc.merged);
+  }
+  return diff;
+}
+
 core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const index::Index& index,
                                                     const core::Clock& clock,
                                                     const ReevaluationOptions& options) {
@@ -141,27 +264,102 @@ core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const i
   match_options.threads = options.threads;
   match_options.as_of = run.started_at;
   const match::Matcher matcher(index, match_options);  // one cache for the whole fleet
-  auto status =
-      for_each_batch(store, options.batch_hosts,
-                     [&](std::vector<core::HostReport>& reports,
-                         std::vector<std::vector<store::LedgerEntry>>& ledgers) -> core::Status {
-                       const auto findings = matcher.match_fleet(reports);
-                       std::vector<store::LedgerUpdate> updates;
-                       updates.reserve(reports.size());
-                       for (std::size_t i = 0; i < reports.size(); ++i) {
-                         auto update = ledger_update(host_id_of(reports[i]), ledgers[i],
-                                                     findings[i], run.started_at, &index);
-                         std::size_t added = 0;
-                         for (const auto& e : update.current)
-                           added += e.first_seen == run.started_at ? 1 : 0;
-                         run.new_findings += static_cast<std::int64_t>(added);
-                         run.fixed_findings += static_cast<std::int64_t>(update.fixed.size());
-                         updates.push_back(std::move(update));
-                       }
-                       run.hosts += static_cast<std::int64_t>(reports.size());
-                       return store.apply_ledger_updates(updates);
-                     });
+
+  // A pipeline over batches of stored rows: while the store reads batch k+1 (this thread), the
+  // matcher's workers decode, match and diff batch k, and the ledger writes of batch k-1 commit.
+  // Decoding, matching and diffing a host all happen on one worker, on its own thread's memory.
+  struct Batch {
+    std::vector<store::StoredReportRow> rows;
+    std::vector<store::LedgerUpdate> updates;
+    core::Status status;
+    std::int64_t added = 0;
+    std::int64_t fixed = 0;
+  };
+  auto evaluate = [&](std::shared_ptr<Batch> batch) -> std::shared_ptr<Batch> {
+    std::mutex mutex;
+    std::vector<LedgerDiff> diffs(batch->rows.size());
+    matcher.match_stream(
+        batch->rows.size(),
+        [&](std::size_t i, core::HostReport& report) {
+          const auto& row = batch->rows[i];
+          if (auto status =
+                  store::codec::decode_report_into(row.report_body, row.collected_at, report);
+              !status.ok()) {
+            std::lock_guard lock(mutex);
+            if (batch->status.ok()) {
+              batch->status = core::Error{status.error().code,
+                                          "host " + row.host_id + ": " + status.error().message};
+            }
+            report = core::HostReport{};
+          }
+        },
+        [&](std::size_t i, match::HostMatches&& matches) {
+          thread_local store::codec::LedgerView previous;
+          const auto& row = batch->rows[i];
+          if (auto status = store::codec::decode_ledger_into(row.ledger_body, previous);
+              !status.ok()) {
+            std::lock_guard lock(mutex);
+            if (batch->status.ok()) {
+              batch->status = core::Error{status.error().code,
+                                          "host " + row.host_id + ": " + status.error().message};
+            }
+            return;
+          }
+          diffs[i] = diff_ledger(row.host_id, previous, matches, run.started_at, &index);
+        });
+    if (!batch->status.ok()) return batch;
+    for (auto& d : diffs) {
+      batch->added += static_cast<std::int64_t>(d.added);
+      batch->fixed += static_cast<std::int64_t>(d.update.fixed.size());
+      if (d.changed) batch->updates.push_back(std::move(d.update));
+    }
+    batch->rows.clear();
+    return batch;
+  };
+
+  std::future<std::shared_ptr<Batch>> evaluating;
+  std::future<core::Status> writing;
+  core::Status failed;
+  // Takes the evaluated batch, waits for the previous write, starts this one's.
+  auto hand_over = [&]() -> bool {
+    if (!evaluating.valid()) return true;
+    auto done = evaluating.get();
+    if (!done->status.ok()) {
+      failed = done->status;
+      return false;
+    }
+    if (writing.valid()) {
+      if (auto status = writing.get(); !status.ok()) {
+        failed = status;
+        return false;
+      }
+    }
+    run.new_findings += done->added;
+    run.fixed_findings += done->fixed;
+    writing = std::async(std::launch::async, [&store, done] {
+      return done->updates.empty() ? core::Status{} : store.apply_ledger_updates(done->updates);
+    });
+    return true;
+  };
+  auto status = store.for_each_report_raw(
+      std::max<std::size_t>(options.batch_hosts, 1), true,
+      [&](std::vector<store::StoredReportRow>& rows) {
+        if (!hand_over()) return false;
+        auto batch = std::make_shared<Batch>();
+        batch->rows = std::move(rows);
+        run.hosts += static_cast<std::int64_t>(batch->rows.size());
+        evaluating = std::async(std::launch::async, evaluate, std::move(batch));
+        return true;
+      });
+  // Drain the pipeline on every path (the futures refer to this frame).
+  if (failed.ok()) hand_over();
+  if (evaluating.valid()) evaluating.wait();
+  if (writing.valid()) {
+    auto written = writing.get();
+    if (failed.ok() && !written.ok()) failed = written;
+  }
   if (!status.ok()) return status.error();
+  if (!failed.ok()) return failed.error();
   run.finished_at = clock.now();
   auto id = store.record_evaluation(run);
   if (!id.ok()) return id.error();
@@ -169,17 +367,40 @@ core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const i
   return run;
 }
 
-core::Status evaluate_host(store::Store& store, const index::Index& index,
-                           const core::HostReport& report, core::TimePoint now) {
+core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& matcher,
+                                   const index::Index& index, const core::HostReport& report,
+                                   core::TimePoint now) {
   const std::string id = host_id_of(report);
   auto previous = store.get_ledger(id);
   if (!previous.ok()) return previous.error();
+  // The ledger as diff_ledger reads it (sorted keys in one buffer).
+  store::codec::LedgerView view;
+  std::sort(previous->begin(), previous->end(),
+            [](const auto& a, const auto& b) { return a.key < b.key; });
+  for (const auto& e : *previous) {
+    view.entries.push_back({static_cast<std::uint32_t>(view.keys.size()),
+                            static_cast<std::uint32_t>(e.key.size()), e.first_seen});
+    view.keys += e.key;
+  }
+  return diff_ledger(id, view, matcher.match_host_shared(report), now, &index);
+}
+
+core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,
+                           const index::Index& index, const core::HostReport& report,
+                           core::TimePoint now) {
+  auto diff = diff_host(store, matcher, index, report, now);
+  if (!diff.ok()) return diff.error();
+  if (!diff->changed) return {};
+  return store.apply_ledger_updates({std::move(diff->update)});
+}
+
+core::Status evaluate_host(store::Store& store, const index::Index& index,
+                           const core::HostReport& report, core::TimePoint now) {
   match::MatchOptions options;
   options.threads = 1;
   options.as_of = now;
   const match::Matcher matcher(index, options);
-  const core::HostFindings findings = matcher.match_host(report);
-  return store.apply_ledger_updates({ledger_update(id, *previous, findings, now, &index)});
+  return evaluate_host(store, matcher, index, report, now);
 }
 
 core::Result<report::ComplianceReport> fleet_compliance(store::Store& store,

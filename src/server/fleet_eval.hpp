@@ -14,10 +14,12 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "index/index.hpp"
+#include "match/matcher.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/exceptions.hpp"
 #include "policy/policy.hpp"
 #include "report/compliance_report.hpp"
+#include "store/codec.hpp"
 #include "store/store.hpp"
 
 namespace fleetpatch::server {
@@ -35,7 +37,7 @@ store::LedgerUpdate update_ledger(const std::string& host_id,
 
 struct ReevaluationOptions {
   unsigned threads = 0;            // matcher threads; 0 = all cores
-  std::size_t batch_hosts = 2048;  // hosts per ledger transaction
+  std::size_t batch_hosts = 1024;  // hosts read, matched and written per batch
   std::string reason = "manual";
 };
 
@@ -45,7 +47,37 @@ core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const i
                                                     const core::Clock& clock,
                                                     const ReevaluationOptions& options = {});
 
-/// Evaluates one host (after a changed report) and updates its ledger.
+/// What one evaluation of one host changes in its ledger, computed from the shared-payload
+/// findings without building a string per finding (re-evaluation does this 300,000 times).
+struct LedgerDiff {
+  bool changed = false;   // false: the stored ledger stays as it is (nothing to write)
+  std::size_t added = 0;  // findings first seen now
+  std::size_t open = 0;   // open findings after the evaluation
+  /// When changed: host_id, fixed records and current_encoded (empty when no finding is left,
+  /// which deletes the ledger).
+  store::LedgerUpdate update;
+};
+
+/// The ledger diff of `host_id` whose stored ledger is `previous` (codec::LedgerView, as
+/// decoded) and whose findings are now `current`: the same result as update_ledger on
+/// current.to_host_findings(). `index` names the fixed findings' CVEs and severity.
+LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
+                       const match::HostMatches& current, core::TimePoint now,
+                       const index::Index* index);
+
+/// The ledger diff of one host's report against its stored ledger, with `matcher` (shared by
+/// every report: each distinct tuple is matched once); nothing is written.
+core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& matcher,
+                                   const index::Index& index, const core::HostReport& report,
+                                   core::TimePoint now);
+
+/// Evaluates one host (after a changed report) with `matcher` (shared by every report: each
+/// distinct tuple is matched once) and updates its ledger when it changed. The matcher's as_of
+/// is the evaluation time of end-of-life findings; `now` stamps first-seen and fixed times.
+core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,
+                           const index::Index& index, const core::HostReport& report,
+                           core::TimePoint now);
+/// Same, with a matcher of its own (as_of = now): for callers without a shared one.
 core::Status evaluate_host(store::Store& store, const index::Index& index,
                            const core::HostReport& report, core::TimePoint now);
 
