@@ -37,10 +37,28 @@ std::shared_ptr<const index::Index> IndexHolder::get() const {
 }
 
 void IndexHolder::set(std::shared_ptr<const index::Index> index) {
+  std::shared_ptr<const match::Matcher> old_matcher;
   std::lock_guard lock(mutex_);
   index_.swap(index);
-  // The previous index (now in `index`) is released outside the lock, and unmapped only when
-  // its last reader lets go of it.
+  old_matcher.swap(matcher_);
+  // The previous index (now in `index`) and its matcher are released outside the lock, and
+  // unmapped only when their last reader lets go of them.
+}
+
+IndexHolder::Evaluator IndexHolder::evaluator(core::TimePoint now) const {
+  const core::TimePoint day = std::chrono::floor<std::chrono::days>(now);
+  std::shared_ptr<const match::Matcher> old_matcher;
+  std::lock_guard lock(mutex_);
+  if (!index_) return {};
+  if (!matcher_ || matcher_day_ != day) {
+    match::MatchOptions options;
+    options.threads = 1;
+    options.as_of = day;
+    old_matcher = std::exchange(matcher_, std::make_shared<const match::Matcher>(*index_, options));
+    matcher_day_ = day;
+  }
+  // The matcher refers to the index: callers keep both alive together.
+  return {index_, matcher_};
 }
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -439,31 +457,49 @@ struct Api::Impl {
       fail(400, "bad_request",
            "/host/id is \"" + report->host.id + "\" but the URL names host \"" + host_id + "\"");
     }
-    const std::string hash = store::report_content_hash(*report);
+    // Encoded and hashed once: the hash goes into the ack and the audit entry.
+    const store::PreparedReport prepared = store::prepare_report(*report);
+    const std::string& hash = prepared.content_hash;
     const store::AuditEvent audit = event(call, "report.accept", host_id,
                                           {{"report_hash", hash},
                                            {"packages", report->packages.size()},
                                            {"collected_at", report->collected_at}});
-    const store::PutReportResult put = check(api.store_.put_report(*report, call.now, &audit));
+    // The findings follow from the loaded index: evaluated before storing, so the report, its
+    // ledger update and its audit entry commit in one transaction. Without an index there is
+    // nothing to evaluate yet: the first import re-evaluates every host.
+    const auto evaluator = api.index_.evaluator(call.now);
+    std::optional<LedgerDiff> diff;
+    std::string evaluation_error;
+    if (evaluator.index) {
+      auto evaluated =
+          diff_host(api.store_, *evaluator.matcher, *evaluator.index, *report, call.now);
+      if (evaluated.ok()) {
+        diff = std::move(evaluated).value();
+      } else {
+        evaluation_error = evaluated.error().message;
+      }
+    }
+    const store::LedgerUpdate* ledger = diff && diff->changed ? &diff->update : nullptr;
+    const store::PutReportResult put =
+        check(api.store_.put_prepared_report(prepared, call.now, &audit, ledger));
     api.metrics_.report_accepted(true);
     json reply = ack(host_id, put, hash);
-    if (put.changed) {
-      // The report is stored (the ack is durable); its findings follow from the loaded index.
-      // Without an index there is nothing to evaluate yet: the first import re-evaluates all.
-      reply["evaluated"] = false;
-      // A feed import may swap the index while this host is evaluated; its fleet re-evaluation
-      // and this ledger write could then land in either order. Evaluating again whenever the
-      // index changed underneath makes the last write the new index's.
-      std::shared_ptr<const index::Index> evaluated;
-      for (auto index = api.index_.get(); index && index != evaluated; index = api.index_.get()) {
-        auto status = evaluate_host(api.store_, *index, *report, call.now);
-        reply["evaluated"] = status.ok();
-        if (!status.ok()) {
-          reply["evaluation_error"] = status.error().message;
-          break;
-        }
-        evaluated = index;
+    reply["evaluated"] = diff.has_value();
+    if (!evaluation_error.empty()) reply["evaluation_error"] = evaluation_error;
+    // A feed import may have swapped the index meanwhile; its fleet re-evaluation and this
+    // ledger write could then land in either order. Evaluating again whenever the index changed
+    // underneath makes the last write the new index's.
+    std::shared_ptr<const index::Index> evaluated = diff ? evaluator.index : nullptr;
+    for (auto e = api.index_.evaluator(call.now); e.index && e.index != evaluated;
+         e = api.index_.evaluator(call.now)) {
+      auto status = evaluate_host(api.store_, *e.matcher, *e.index, *report, call.now);
+      reply["evaluated"] = status.ok();
+      if (!status.ok()) {
+        reply["evaluation_error"] = status.error().message;
+        break;
       }
+      reply.erase("evaluation_error");
+      evaluated = e.index;
     }
     return json_response(200, reply);
   }

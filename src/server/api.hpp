@@ -26,6 +26,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "index/index.hpp"
+#include "match/matcher.hpp"
 #include "server/http.hpp"
 #include "server/metrics.hpp"
 #include "server/rate_limit.hpp"
@@ -60,9 +61,21 @@ class IndexHolder {
   std::shared_ptr<const index::Index> get() const;
   void set(std::shared_ptr<const index::Index> index);
 
+  /// The index with a Matcher over it that every report evaluation shares, so each distinct
+  /// (release, package, version) is matched once per day instead of once per report. The
+  /// matcher judges end of life as of the start of `now`'s UTC day and is replaced when the day
+  /// (or the index) changes; its cache then starts afresh. Empty when no index is loaded.
+  struct Evaluator {
+    std::shared_ptr<const index::Index> index;
+    std::shared_ptr<const match::Matcher> matcher;
+  };
+  Evaluator evaluator(core::TimePoint now) const;
+
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const index::Index> index_;
+  mutable std::shared_ptr<const match::Matcher> matcher_;  // over index_, or null
+  mutable core::TimePoint matcher_day_{};
 };
 
 /// A route of the API: its method and path pattern ("{name}" matches one path segment).
