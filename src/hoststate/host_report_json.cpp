@@ -200,7 +200,8 @@ class Reader {
                                      std::optional<std::int64_t>& out) const {
     const auto value = find(parent, key);
     if (!value) return std::nullopt;
-    const std::string here = pointer + "/" + key;
+    // Built only for an error: this runs for every package of every report the server accepts.
+    const auto here = [&] { return pointer + "/" + key; };
     std::int64_t number = 0;
     switch (value->type()) {
       case dom::element_type::INT64:
@@ -208,13 +209,13 @@ class Reader {
         break;
       case dom::element_type::UINT64:
         // simdjson only types a value UINT64 when it does not fit in int64.
-        return error(here, "integer out of range");
+        return error(here(), "integer out of range");
       default:
-        return type_error(here, "an integer", *value);
+        return type_error(here(), "an integer", *value);
     }
     if (number < min || number > max) {
-      return error(here, "integer " + std::to_string(number) + " out of range [" +
-                             std::to_string(min) + ", " + std::to_string(max) + "]");
+      return error(here(), "integer " + std::to_string(number) + " out of range [" +
+                               std::to_string(min) + ", " + std::to_string(max) + "]");
     }
     out = number;
     return std::nullopt;
@@ -257,8 +258,9 @@ class Reader {
       return type_error(here, "an array", *value);
     }
     std::size_t i = 0;
+    std::string item_pointer;  // reused: one allocation per array, not per item
     for (const dom::element element : items) {
-      const std::string item_pointer = here + "/" + std::to_string(i);
+      item_pointer.assign(here).append("/").append(std::to_string(i));
       dom::object item;
       if (auto e = object(element, item_pointer, item)) return e;
       if (auto e = read_item(item, item_pointer)) return e;
@@ -271,14 +273,15 @@ class Reader {
   std::optional<core::Error> member_object(dom::object parent, const std::string& pointer,
                                            const char* key, bool required, dom::object& out,
                                            bool& found) const {
-    const std::string here = pointer + "/" + key;
     found = false;
     const auto value = find(parent, key);
     if (!value) {
-      if (required) return error(here, "missing required member");
+      if (required) return error(pointer + "/" + key, "missing required member");
       return std::nullopt;
     }
-    if (auto e = object(*value, here, out)) return e;
+    if (value->get_object().get(out) != simdjson::SUCCESS) {
+      return type_error(pointer + "/" + key, "an object", *value);
+    }
     found = true;
     return std::nullopt;
   }
@@ -363,6 +366,7 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
                                           "\" (expected dpkg, rpm, apk or unknown)");
   }
 
+  std::string source_pointer;  // reused across packages
   auto read_package = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
     core::Package pkg;
     if (auto e = r.string(item, p, "name", pkg.name, true)) return e;
@@ -372,8 +376,9 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     bool has_source = false;
     if (auto e = r.member_object(item, p, "source", false, source, has_source)) return e;
     if (has_source) {
-      if (auto e = r.string(source, p + "/source", "name", pkg.source_name, false)) return e;
-      if (auto e = r.string(source, p + "/source", "version", pkg.source_version, false)) {
+      source_pointer.assign(p).append("/source");
+      if (auto e = r.string(source, source_pointer, "name", pkg.source_name, false)) return e;
+      if (auto e = r.string(source, source_pointer, "version", pkg.source_version, false)) {
         return e;
       }
     }
