@@ -371,16 +371,11 @@ core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& ma
                                    const index::Index& index, const core::HostReport& report,
                                    core::TimePoint now) {
   const std::string id = host_id_of(report);
-  auto previous = store.get_ledger(id);
+  auto previous = store.get_ledger_encoded(id);
   if (!previous.ok()) return previous.error();
-  // The ledger as diff_ledger reads it (sorted keys in one buffer).
-  store::codec::LedgerView view;
-  std::sort(previous->begin(), previous->end(),
-            [](const auto& a, const auto& b) { return a.key < b.key; });
-  for (const auto& e : *previous) {
-    view.entries.push_back({static_cast<std::uint32_t>(view.keys.size()),
-                            static_cast<std::uint32_t>(e.key.size()), e.first_seen});
-    view.keys += e.key;
+  thread_local store::codec::LedgerView view;  // reused: the server evaluates every report
+  if (auto status = store::codec::decode_ledger_into(*previous, view); !status.ok()) {
+    return core::Error{status.error().code, "host " + id + ": " + status.error().message};
   }
   return diff_ledger(id, view, matcher.match_host_shared(report), now, &index);
 }

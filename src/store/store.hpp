@@ -228,6 +228,9 @@ class Store {
 
   // Findings ledger (first seen / fixed at), maintained by evaluations.
   virtual core::Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) = 0;
+  /// The host's ledger as stored (codec::encode_ledger's bytes; empty when it has none), for
+  /// callers that decode it into a reused codec::LedgerView (the server, once per report).
+  virtual core::Result<std::string> get_ledger_encoded(std::string_view host_id) = 0;
   /// Applies all updates of a batch in one transaction.
   virtual core::Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) = 0;
   /// Fixed records of a host (empty id: of all hosts), oldest first.

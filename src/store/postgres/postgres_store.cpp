@@ -484,6 +484,7 @@ class PostgresStore final : public Store {
                              const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
   Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) override;
+  Result<std::string> get_ledger_encoded(std::string_view host_id) override;
   Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) override;
   Result<std::vector<FixedRecord>> fixed_records(std::string_view host_id) override;
   Result<std::int64_t> record_evaluation(const EvaluationRun& run) override;
@@ -1096,12 +1097,18 @@ Status PostgresStore::for_each_report_raw(
 // ---- ledger and evaluations ---------------------------------------------------------------
 
 Result<std::vector<LedgerEntry>> PostgresStore::get_ledger(std::string_view host_id) {
+  auto blob = get_ledger_encoded(host_id);
+  if (!blob.ok()) return blob.error();
+  return codec::decode_ledger(*blob);
+}
+
+Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) {
   Params p;
   p.text(host_id);
   auto r = run(kGetLedger, p, ResultFormat::kBinary);
   if (!r.ok()) return r.error();
-  if (PQntuples(r->get()) == 0) return codec::decode_ledger("");
-  return codec::decode_ledger(pg::text_at(r->get(), 0, 0));
+  if (PQntuples(r->get()) == 0) return std::string();
+  return std::string(pg::text_at(r->get(), 0, 0));
 }
 
 Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {

@@ -441,6 +441,7 @@ class SqliteStore final : public Store {
                              const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
   Result<std::vector<LedgerEntry>> get_ledger(std::string_view host_id) override;
+  Result<std::string> get_ledger_encoded(std::string_view host_id) override;
   Status apply_ledger_updates(const std::vector<LedgerUpdate>& updates) override;
   Result<std::vector<FixedRecord>> fixed_records(std::string_view host_id) override;
   Result<std::int64_t> record_evaluation(const EvaluationRun& run) override;
@@ -1053,6 +1054,12 @@ Status SqliteStore::for_each_report_raw(
 // ---- ledger and evaluations ---------------------------------------------------------------
 
 Result<std::vector<LedgerEntry>> SqliteStore::get_ledger(std::string_view host_id) {
+  auto blob = get_ledger_encoded(host_id);
+  if (!blob.ok()) return blob.error();
+  return codec::decode_ledger(*blob);
+}
+
+Result<std::string> SqliteStore::get_ledger_encoded(std::string_view host_id) {
   std::string blob;
   auto read_status = read([&](Connection& c) -> Status {
     FP_QUERY(q, c, "SELECT body FROM ledgers WHERE host_id = ?1");
@@ -1063,7 +1070,7 @@ Result<std::vector<LedgerEntry>> SqliteStore::get_ledger(std::string_view host_i
     return {};
   });
   if (!read_status.ok()) return read_status.error();
-  return codec::decode_ledger(blob);
+  return blob;
 }
 
 Status SqliteStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
