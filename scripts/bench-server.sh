@@ -2,7 +2,7 @@
 # `make bench-server`: the fleet server's figures (issue 7), for each store backend.
 #   scripts/bench-server.sh BUILD_DIR   (a Release build configured with -DFLEETPATCH_BENCH=ON)
 #
-#  (a) sustained accepted reports per second over SERVER_CONNECTIONS (32) keep-alive connections,
+#  (a) sustained accepted reports per second over SERVER_CONNECTIONS (64) keep-alive connections,
 #      p50/p99 latency, against a server with the feed's index loaded: full reports (~600
 #      packages, each send a changed report, each evaluated and its ledger updated), then the
 #      agent's "unchanged" marker       targets >= 2,000 full/s, >= 20,000 unchanged/s (2 cores)
@@ -10,7 +10,7 @@
 #                                                                            target <= 60 s
 # SQLite always; PostgreSQL too when its binaries are installed (a private server on 127.0.0.1,
 # scripts/test-postgres.sh). Knobs: SERVER_SECONDS (15), SERVER_HOSTS (2000),
-# SERVER_CONNECTIONS (32), SERVER_THREADS (64 handler threads), REEVAL_HOSTS (300000),
+# SERVER_CONNECTIONS (64), SERVER_THREADS (128 handler threads), REEVAL_HOSTS (300000),
 # BENCH_QUICK=1 (5 s phases, 20,000 hosts re-evaluated).
 set -euo pipefail
 
@@ -19,8 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${FLEETPATCH_SHARED_DATA:-$root/../shared/data}
 seconds=${SERVER_SECONDS:-15}
 hosts=${SERVER_HOSTS:-2000}
-connections=${SERVER_CONNECTIONS:-32}
-threads=${SERVER_THREADS:-64}
+connections=${SERVER_CONNECTIONS:-64}
+threads=${SERVER_THREADS:-128}
 reeval_hosts=${REEVAL_HOSTS:-300000}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   seconds=5

@@ -822,11 +822,15 @@ struct Matcher::Impl {
     if (notes != nullptr) {
       std::sort(inactive.begin(), inactive.end());
       for (const auto& [release, n] : inactive) {
-        notes->push_back("kernel " + release + " is installed but not running: its " +
-                         std::to_string(n) + (n == 1 ? " finding is" : " findings are") +
-                         " not reported (kernel advisories are judged against the running "
-                         "kernel " +
-                         running + ")");
+        std::string note = "kernel ";
+        note += release;
+        note += " is installed but not running: its ";
+        note += std::to_string(n);
+        note += n == 1 ? " finding is" : " findings are";
+        note += " not reported (kernel advisories are judged against the running kernel ";
+        note += running;
+        note += ")";
+        notes->push_back(std::move(note));
       }
       if (running_kernel.empty() && !inactive.empty() && facts.running_kernel_packages().empty()) {
         notes->push_back("the running kernel " + running +

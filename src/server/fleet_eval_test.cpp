@@ -103,6 +103,7 @@ store::codec::LedgerView view_of(std::vector<store::LedgerEntry> entries, bool s
 
 std::vector<std::string> keys_of(const std::vector<store::FixedRecord>& fixed) {
   std::vector<std::string> out;
+  out.reserve(fixed.size());
   for (const auto& f : fixed) out.push_back(f.key);
   std::sort(out.begin(), out.end());
   return out;

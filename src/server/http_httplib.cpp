@@ -1,6 +1,7 @@
 // cpp-httplib behind server/http.hpp. Debian builds the library with OpenSSL, zlib and brotli
 // support (pkg-config cpp-httplib gives the matching CPPHTTPLIB_* definitions).
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -100,6 +101,14 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOpt
   server->set_payload_max_length(options.max_body);
   server->set_keep_alive_max_count(1000);
   server->set_tcp_nodelay(true);
+  // cpp-httplib listens with a backlog of 5 (compiled into Debian's library): connections of a
+  // fleet's agents arriving together were reset. Remember the listening socket, and raise the
+  // backlog after binding (Linux updates it when listen() is called again).
+  auto listening = std::make_shared<int>(-1);
+  server->set_socket_options([listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listening = sock;
+  });
 
   auto dispatch = [handler](const httplib::Request& req, httplib::Response& res) {
     HttpRequest r = convert(req);
@@ -137,6 +146,7 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOpt
     return core::io_error("cannot listen on " + options.host + ":" + std::to_string(port) +
                           " (address in use, or not an address of this machine)");
   }
+  if (*listening >= 0) ::listen(*listening, SOMAXCONN);
   return std::unique_ptr<HttpServer>(std::make_unique<HttplibServer>(std::move(server), port));
 }
 

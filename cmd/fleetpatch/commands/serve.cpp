@@ -28,7 +28,7 @@ struct ServeArgs {
   std::string enroll_secret_file;
   std::size_t max_body = 16u << 20;
   std::string rate_limit = "50/s";
-  unsigned threads = 8;
+  unsigned threads = 64;
 };
 
 /// The running executable, for the feed importer's child process.
@@ -145,7 +145,8 @@ void add_serve_command(CLI::App& app, Context& ctx, int* exit_code) {
   cmd->add_option("--rate-limit", args->rate_limit,
                   "requests per token (per client address without one): N/s, N/m, or 0 = off "
                   "(default 50/s)");
-  cmd->add_option("--threads", args->threads, "request handler threads (default 8)");
+  cmd->add_option("--threads", args->threads,
+                  "request handler threads, each serving one connection at a time (default 64)");
   cmd->callback([&ctx, exit_code, args] { *exit_code = run_serve(ctx, *args); });
 }
 

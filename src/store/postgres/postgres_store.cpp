@@ -54,7 +54,9 @@ using pg::ResultFormat;
 using pg::ResultPtr;
 using pg::Statement;
 
-const std::string kZeroHash(64, '0');
+constexpr std::string_view kZeroHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+static_assert(kZeroHash.size() == 64);
 
 // ---- schema -------------------------------------------------------------------------------
 
@@ -156,13 +158,16 @@ constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
 // appends add a hash of the schema, so that stores in different schemas do not wait for each
 // other.
 constexpr int kMigrationLock = 0x66706d67;  // "fpmg"
-constexpr int kAuditLock = 0x66706175;      // "fpau"
+// The audit chain's advisory lock key, 0x66706175 ("fpau"), spelled out in kAuditLockSql.
+#define FP_AUDIT_LOCK_KEY "1718641013"
 
 // ---- statements ---------------------------------------------------------------------------
 
-constexpr const char* kHostColumns =
-    "id, hostname, tags, os_id, os_version_id, kernel_running, package_count, report_hash, "
-    "first_report_at, last_report_at, collected_at, report_seq";
+// A macro so that the statements below are string literals (no static std::string that could
+// throw before main).
+#define FP_HOST_COLUMNS                                                                    \
+  "id, hostname, tags, os_id, os_version_id, kernel_running, package_count, report_hash, " \
+  "first_report_at, last_report_at, collected_at, report_seq"
 
 // A report is stored by two pipelined statements. The first locks the host's row (when there is
 // one): the sub-statements of one WITH run in no defined order, so the second could not both
@@ -199,8 +204,8 @@ const Statement kTouchReport{1, "fp_touch_report",
                              "UPDATE hosts SET collected_at = $3, last_report_at = $4::bigint, "
                              "report_seq = report_seq + 1 WHERE id = $1 AND report_hash = $2 "
                              "RETURNING report_seq"};
-const std::string kAuditLockSql = "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditLock) +
-                                  ", hashtext(coalesce(current_schema(), '')))";
+constexpr const char* kAuditLockSql =
+    "SELECT pg_advisory_xact_lock(" FP_AUDIT_LOCK_KEY ", hashtext(coalesce(current_schema(), '')))";
 // An audited touch sent in a one-round-trip batch: fails (division by zero) when the hash did
 // not match, since the batch's audit chain was computed assuming it would.
 const Statement kTouchReportOrFail{31, "fp_touch_report_or_fail", R"sql(
@@ -215,7 +220,7 @@ const Statement kAuditHeadIs{32, "fp_audit_head_is",
                              "SELECT 1 / (SELECT count(*) FROM (SELECT seq, hash FROM audit "
                              "ORDER BY seq DESC LIMIT 1) h WHERE h.seq = $1::bigint AND "
                              "h.hash = $2)"};
-const Statement kAuditLockStmt{2, "fp_audit_lock", kAuditLockSql.c_str()};
+const Statement kAuditLockStmt{2, "fp_audit_lock", kAuditLockSql};
 const Statement kAuditHead{3, "fp_audit_head",
                            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"};
 const Statement kAuditInsert{4, "fp_audit_insert",
@@ -225,11 +230,9 @@ const Statement kAuditInsert{4, "fp_audit_insert",
 const Statement kGetReport{5, "fp_get_report",
                            "SELECT r.body, h.collected_at FROM reports r JOIN hosts h "
                            "ON h.id = r.host_id WHERE r.host_id = $1"};
-const std::string kGetHostSql = std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id = $1";
-const Statement kGetHost{6, "fp_get_host", kGetHostSql.c_str()};
-const std::string kListHostsSql =
-    std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id > $1 ORDER BY id LIMIT $2";
-const Statement kListHosts{7, "fp_list_hosts", kListHostsSql.c_str()};
+const Statement kGetHost{6, "fp_get_host", "SELECT " FP_HOST_COLUMNS " FROM hosts WHERE id = $1"};
+const Statement kListHosts{
+    7, "fp_list_hosts", "SELECT " FP_HOST_COLUMNS " FROM hosts WHERE id > $1 ORDER BY id LIMIT $2"};
 const Statement kHostCount{8, "fp_host_count", "SELECT count(*) FROM hosts"};
 // The repeated "> $1" lets every index scan of the merge join start at the batch's first key
 // instead of at the first row (quadratic over a 300,000-host walk otherwise).
@@ -367,7 +370,7 @@ struct ChainHead {
 
 /// The head a kAuditHead result names.
 ChainHead head_of(const PGresult* result) {
-  if (PQntuples(result) == 0) return {0, kZeroHash};
+  if (PQntuples(result) == 0) return {0, std::string(kZeroHash)};
   return {pg::int_at(result, 0, 0), text_of(result, 0, 1)};
 }
 
@@ -512,7 +515,7 @@ class PostgresStore final : public Store {
   static std::size_t pool_size() {
     // Connections beside the writer's: reads are short, so a few per core serve many HTTP
     // threads; PostgreSQL's default max_connections (100) is shared by every replica.
-    return std::clamp<std::size_t>(2 * std::thread::hardware_concurrency(), 4, 16);
+    return std::clamp<std::size_t>(std::size_t{2} * std::thread::hardware_concurrency(), 4, 16);
   }
 
   /// Runs one prepared statement on a pooled connection.
@@ -777,6 +780,7 @@ void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
     }
   };
   std::vector<WriteOp*> all;
+  all.reserve(ops.size());
   for (auto& op : ops) all.push_back(op.get());
   auto together = attempt(all);
   if (together.ok()) {
@@ -1221,6 +1225,7 @@ Result<std::vector<ExceptionDocument>> PostgresStore::list_exceptions() {
   if (!r.ok()) return r.error();
   std::vector<ExceptionDocument> out;
   const PGresult* rows = r->get();
+  out.reserve(static_cast<std::size_t>(PQntuples(rows)));
   for (int i = 0; i < PQntuples(rows); ++i) {
     out.push_back({text_of(rows, i, 0), text_of(rows, i, 1),
                    codec::from_unix(pg::int_at(rows, i, 2)), text_of(rows, i, 3)});
