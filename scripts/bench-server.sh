@@ -65,8 +65,15 @@ run_backend() {  # NAME DATABASE-URL-or-empty
     sleep 0.1
   done
   echo "== $name: server_load, $connections connections, $seconds s per phase"
+  # The server's own CPU per accepted report (both phases and the priming together), which does
+  # not depend on how much of the machine the load generator takes.
+  local cpu_before
+  cpu_before=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
   FLEETPATCH_TOKEN=$token "$build/bench/server_load" --url "http://127.0.0.1:$port" --feed "$feed" \
-    --hosts "$hosts" --connections "$connections" --seconds "$seconds" --mode both
+    --hosts "$hosts" --connections "$connections" --seconds "$seconds" --mode both |
+    tee "$tmp/load-$name.txt"
+  awk -v before="$cpu_before" -v ticks="$(getconf CLK_TCK)" '{printf "server CPU during the load: %.1f s\n", ($14 + $15 - before) / ticks}' \
+    "/proc/$server_pid/stat"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
   echo "== $name: re-evaluation of $reeval_hosts stored hosts"
   if [ -n "$database" ]; then

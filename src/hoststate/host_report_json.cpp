@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -145,6 +146,40 @@ std::optional<dom::element> find(dom::object parent, std::string_view key) {
   return found;
 }
 
+/// An object's members, read once: find() over them answers what find() over the object does
+/// (the last of duplicate keys, null as absent) without walking simdjson's tape again for every
+/// key. Used for packages, of which a report has hundreds.
+struct Members {
+  static constexpr std::size_t kMax = 16;
+  dom::object object;
+  std::array<std::pair<std::string_view, dom::element>, kMax> items{};
+  std::size_t size = 0;
+  bool overflow = false;  // more than kMax members: find() walks the object itself
+};
+
+Members members_of(dom::object object) {
+  Members m;
+  m.object = object;
+  for (const auto field : object) {
+    if (m.size == Members::kMax) {
+      m.overflow = true;
+      break;
+    }
+    m.items[m.size++] = {field.key, field.value};
+  }
+  return m;
+}
+
+std::optional<dom::element> find(const Members& parent, std::string_view key) {
+  if (parent.overflow) return find(parent.object, key);
+  std::optional<dom::element> found;
+  for (std::size_t i = 0; i < parent.size; ++i) {
+    if (parent.items[i].first == key) found = parent.items[i].second;
+  }
+  if (found && found->is_null()) return std::nullopt;
+  return found;
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view source) : source_(source) {}
@@ -169,8 +204,9 @@ class Reader {
     return std::nullopt;
   }
 
-  std::optional<core::Error> string(dom::object parent, const std::string& pointer, const char* key,
-                                    std::string& out, bool required) const {
+  template <typename Parent>
+  std::optional<core::Error> string(const Parent& parent, const std::string& pointer,
+                                    const char* key, std::string& out, bool required) const {
     const auto value = find(parent, key);
     if (!value) {
       if (required) return error(pointer + "/" + key, "missing required member");
@@ -184,7 +220,8 @@ class Reader {
     return std::nullopt;
   }
 
-  std::optional<core::Error> boolean(dom::object parent, const std::string& pointer,
+  template <typename Parent>
+  std::optional<core::Error> boolean(const Parent& parent, const std::string& pointer,
                                      const char* key, bool& out) const {
     const auto value = find(parent, key);
     if (!value) return std::nullopt;
@@ -195,7 +232,8 @@ class Reader {
   }
 
   // Integers in [min, max].
-  std::optional<core::Error> integer(dom::object parent, const std::string& pointer,
+  template <typename Parent>
+  std::optional<core::Error> integer(const Parent& parent, const std::string& pointer,
                                      const char* key, std::int64_t min, std::int64_t max,
                                      std::optional<std::int64_t>& out) const {
     const auto value = find(parent, key);
@@ -221,7 +259,8 @@ class Reader {
     return std::nullopt;
   }
 
-  std::optional<core::Error> strings(dom::object parent, const std::string& pointer,
+  template <typename Parent>
+  std::optional<core::Error> strings(const Parent& parent, const std::string& pointer,
                                      const char* key, std::vector<std::string>& out) const {
     const auto value = find(parent, key);
     if (!value) return std::nullopt;
@@ -270,7 +309,8 @@ class Reader {
   }
 
   // Finds an optional nested object; `found` tells whether it was there.
-  std::optional<core::Error> member_object(dom::object parent, const std::string& pointer,
+  template <typename Parent>
+  std::optional<core::Error> member_object(const Parent& parent, const std::string& pointer,
                                            const char* key, bool required, dom::object& out,
                                            bool& found) const {
     found = false;
@@ -367,7 +407,8 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
   }
 
   std::string source_pointer;  // reused across packages
-  auto read_package = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
+  auto read_package = [&](dom::object object, const std::string& p) -> std::optional<core::Error> {
+    const Members item = members_of(object);
     core::Package pkg;
     if (auto e = r.string(item, p, "name", pkg.name, true)) return e;
     if (auto e = r.string(item, p, "version", pkg.version, true)) return e;

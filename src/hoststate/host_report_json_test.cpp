@@ -140,6 +140,31 @@ TEST(HostReportJson, IgnoresUnknownMembersAndTreatsNullAsAbsent) {
   EXPECT_EQ(parsed->packages[0].name, "a");
 }
 
+const std::string kHeadForMembers = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
+
+TEST(HostReportJson, PackageMembersLastDuplicateWinsAlsoInLongObjects) {
+  // Package members are read once into a small table (16 members); longer objects fall back to
+  // walking the object. Both must give the same answers: the last duplicate wins, null is absent.
+  for (const int extra : {0, 5, 14, 15, 16, 17, 40}) {
+    std::string members;
+    for (int i = 0; i < extra; ++i)
+      members += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    const std::string text =
+        "{" + kHeadForMembers + R"(,"packages":[{)" + members +
+        R"("name":"a","version":"1","version":"2","arch":"x86_64","arch":null,)" +
+        R"("source":{"name":"s","name":"t"},"install_time":5}]})";
+    const auto parsed = host_report_from_json(text, "mem");
+    ASSERT_TRUE(parsed.ok()) << extra << ": " << parsed.error().message;
+    ASSERT_EQ(parsed->packages.size(), 1u);
+    const auto& p = parsed->packages[0];
+    EXPECT_EQ(p.name, "a") << extra;
+    EXPECT_EQ(p.version, "2") << extra;
+    EXPECT_EQ(p.arch, "") << extra;
+    EXPECT_EQ(p.source_name, "t") << extra;
+    EXPECT_EQ(p.install_time, 5) << extra;
+  }
+}
+
 TEST(HostReportJson, ReplacesInvalidUtf8InsteadOfThrowing) {
   core::HostReport r;
   r.packages = {{"bad\xff name", "1", "", "", "", std::nullopt}};
