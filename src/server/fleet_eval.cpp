@@ -389,15 +389,6 @@ core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,
   return store.apply_ledger_updates({std::move(diff->update)});
 }
 
-core::Status evaluate_host(store::Store& store, const index::Index& index,
-                           const core::HostReport& report, core::TimePoint now) {
-  match::MatchOptions options;
-  options.threads = 1;
-  options.as_of = now;
-  const match::Matcher matcher(index, options);
-  return evaluate_host(store, matcher, index, report, now);
-}
-
 core::Result<report::ComplianceReport> fleet_compliance(store::Store& store,
                                                         const index::Index& index,
                                                         const policy::Evaluator& evaluator,

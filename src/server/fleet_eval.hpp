@@ -77,9 +77,6 @@ core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& ma
 core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,
                            const index::Index& index, const core::HostReport& report,
                            core::TimePoint now);
-/// Same, with a matcher of its own (as_of = now): for callers without a shared one.
-core::Status evaluate_host(store::Store& store, const index::Index& index,
-                           const core::HostReport& report, core::TimePoint now);
 
 /// The compliance report of the stored fleet under `policy` at the evaluator's time: the same
 /// builder the CLI's `report` uses, with first-seen times and fixed findings from the ledger.
