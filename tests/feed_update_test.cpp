@@ -28,26 +28,17 @@
 #include <string>
 #include <vector>
 
+#include "support/process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
+using fleetpatch::testsupport::CommandRun;
+using fleetpatch::testsupport::slurp;
 
 constexpr std::string_view kOsvPath = "AlmaLinux/all.zip";
 constexpr std::string_view kKevPath =
     "sites/default/files/feeds/known_exploited_vulnerabilities.json";
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write(const fs::path& path, std::string_view bytes) {
   fs::create_directories(path.parent_path());
@@ -65,22 +56,6 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     files[fs::relative(entry.path(), dir).string()] = slurp(entry.path());
   }
   return files;
-}
-
-/// A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
-int unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 constexpr const char* kCutBodiesServer = R"py(
@@ -455,7 +430,7 @@ TEST_F(FeedUpdate, InterruptedDownloadIsRetriedThenFails) {
 TEST_F(FeedUpdate, NoNetworkSaysHowToImportOffline) {
   ASSERT_EQ(update().exit_code, 0);
   const auto before = snapshot(data_dir());
-  const int port = unused_port();
+  const int port = fleetpatch::testsupport::free_port();
   ASSERT_GT(port, 0);
   const auto start = std::chrono::steady_clock::now();
   const CommandRun r = run("feed update --mirror http://127.0.0.1:" + std::to_string(port));

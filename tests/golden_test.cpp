@@ -29,9 +29,13 @@
 #include <tuple>
 #include <vector>
 
+#include "support/process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
+using fleetpatch::testsupport::CommandRun;
+using fleetpatch::testsupport::slurp;
 
 /// One row of a result, as peers print them: a finding naming several CVEs is one row per CVE;
 /// one naming none (a SUSE advisory) is one row per advisory id.
@@ -107,13 +111,6 @@ std::vector<Difference> read_differences(const fs::path& path) {
   return out;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 /// The case's `peer-scan`: when the peer scanned, and whether it called the OS end-of-life.
 struct PeerScan {
   std::string as_of;
@@ -138,12 +135,6 @@ PeerScan read_peer_scan(const fs::path& path) {
   EXPECT_FALSE(scan.as_of.empty()) << path << " names no as-of time";
   return scan;
 }
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
 
 struct GoldenCase {
   std::string name;  // "<distro>_<case>", a valid test name

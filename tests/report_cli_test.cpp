@@ -12,22 +12,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using fleetpatch::testsupport::CommandRun;
+using fleetpatch::testsupport::slurp;
 
 std::string data(const std::string& rel) { return std::string(FLEETPATCH_TEST_DATA) + "/" + rel; }
 

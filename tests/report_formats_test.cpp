@@ -18,9 +18,12 @@
 #include <sstream>
 #include <string>
 
+#include "support/process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
+using fleetpatch::testsupport::slurp;
 
 struct CommandRun {
   int exit_code = -1;
@@ -43,13 +46,6 @@ std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void spit(const fs::path& path, const std::string& text) {

@@ -15,22 +15,13 @@
 #include <utility>
 #include <vector>
 
+#include "support/process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using fleetpatch::testsupport::CommandRun;
+using fleetpatch::testsupport::slurp;
 
 class ScanCli : public ::testing::Test {
  protected:

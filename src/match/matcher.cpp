@@ -660,11 +660,11 @@ std::pair<std::string_view, std::string_view> match_name_version(const HostConte
   return {p.name, p.version};
 }
 
-void fill(core::Finding& f, const core::Package& package, std::string_view source_name,
-          const FindingPayload& t) {
-  f.package = package.name;
+void fill(core::Finding& f, std::string_view name, std::string_view source_name,
+          std::string_view version, const FindingPayload& t) {
+  f.package = name;
   f.source_package = source_name;
-  f.installed_version = package.version;
+  f.installed_version = version;
   f.fixed_version = t.fixed_version;
   f.state = t.state;
   f.advisories = t.advisories;
@@ -967,7 +967,7 @@ struct Matcher::Impl {
       p->runtime = true;
       for (std::size_t i = 0; i < n; ++i) {
         core::Finding& f = findings.emplace_back();
-        fill(f, *p->package, p->source_name, templates[i]);
+        fill(f, p->package->name, p->source_name, p->package->version, templates[i]);
         if (reboot_into[i] != nullptr) {
           f.state = FindingState::kFixedPendingReboot;
           f.fixed_version = reboot_into[i]->version;
@@ -1019,7 +1019,7 @@ struct Matcher::Impl {
       const auto t = judge_restart(index, options, *ctx.distro, ctx.format, tuple);
       if (!t) continue;
       core::Finding& f = findings.emplace_back();
-      fill(f, p, p.source_name.empty() ? p.name : p.source_name, *t);
+      fill(f, p.name, p.source_name.empty() ? p.name : p.source_name, p.version, *t);
       for (const core::PendingRestart* restart : facts.pending_restarts(p.name)) {
         f.pending_restart.push_back({restart->pid, restart->exe, restart->unit});
       }
@@ -1193,18 +1193,7 @@ core::Finding HostMatches::finding(std::size_t i) const {
   const MatchedPackage& package = packages[ref.package];
   const FindingPayload& t = *ref.payload;
   core::Finding f;
-  f.package = package.name;
-  f.source_package = package.source_name;
-  f.installed_version = package.version;
-  f.fixed_version = t.fixed_version;
-  f.state = t.state;
-  f.advisories = t.advisories;
-  f.cves = t.cves;
-  f.severity = t.severity;
-  f.vendor_severity = t.vendor_severity;
-  f.cvss_score = t.cvss_score;
-  f.fix_available_since = t.fix_available_since;
-  f.kev_due_date = t.kev_due_date;
+  fill(f, package.name, package.source_name, package.version, t);
   f.exposure = ref.exposure;
   if (ref.details != FindingRef::kNoDetails) {
     const FindingDetails& d = details[ref.details];

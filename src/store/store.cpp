@@ -59,6 +59,32 @@ std::string report_content_hash(const core::HostReport& report) {
   return codec::sha256_hex(codec::encode_report_canonical(report));
 }
 
+core::Status Store::for_each_report(
+    const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
+    bool with_ledger) {
+  core::Status failed;
+  auto status = for_each_report_raw(256, with_ledger, [&](std::vector<StoredReportRow>& rows) {
+    for (auto& row : rows) {
+      auto report = codec::decode_report(row.report_body, row.collected_at);
+      if (!report.ok()) {
+        failed =
+            core::Error{report.error().code, "host " + row.host_id + ": " + report.error().message};
+        return false;
+      }
+      auto ledger = codec::decode_ledger(row.ledger_body);
+      if (!ledger.ok()) {
+        failed =
+            core::Error{ledger.error().code, "host " + row.host_id + ": " + ledger.error().message};
+        return false;
+      }
+      if (!fn(std::move(*report), std::move(*ledger))) return false;
+    }
+    return true;
+  });
+  if (!status.ok()) return status;
+  return failed;
+}
+
 PreparedReport prepare_report(const core::HostReport& report) {
   codec::EncodedReport encoded = codec::encode_report(report);
   return {&report, std::move(encoded.body), std::move(encoded.content_hash)};

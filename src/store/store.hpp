@@ -212,11 +212,11 @@ class Store {
                                                            std::size_t limit) = 0;
   virtual core::Result<std::int64_t> host_count() = 0;
   /// Every stored report with its ledger (empty unless `with_ledger`), ordered by host id,
-  /// streamed in batches (never all in memory): what re-evaluation and the fleet report read.
-  /// `fn` returning false stops early.
-  virtual core::Status for_each_report(
+  /// streamed in batches (never all in memory), decoded on the calling thread: for_each_report_raw
+  /// with the decoding done. `fn` returning false stops early.
+  core::Status for_each_report(
       const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
-      bool with_ledger) = 0;
+      bool with_ledger);
 
   /// for_each_report without the decoding: batches of at most `batch_hosts` rows ordered by host
   /// id (keyset pagination, no read transaction open while `fn` runs), so the caller decodes on

@@ -480,9 +480,6 @@ class PostgresStore final : public Store {
   Result<std::optional<HostRecord>> get_host(std::string_view host_id) override;
   Result<std::vector<HostRecord>> list_hosts(std::string_view after_id, std::size_t limit) override;
   Result<std::int64_t> host_count() override;
-  Status for_each_report(
-      const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
-      bool with_ledger) override;
   Status for_each_report_raw(std::size_t batch_hosts, bool with_ledger,
                              const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
@@ -1032,42 +1029,6 @@ Result<std::int64_t> PostgresStore::host_count() {
   auto r = run(kHostCount, Params());
   if (!r.ok()) return r.error();
   return pg::int_at(r->get(), 0, 0);
-}
-
-Status PostgresStore::for_each_report(
-    const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
-    bool with_ledger) {
-  // Keyset batches, no transaction held while `fn` runs (it may write through this store, and
-  // a long snapshot would hold back vacuum). Only one batch of compressed bodies is in memory.
-  constexpr std::int64_t kBatch = 256;
-  std::string after;
-  for (;;) {
-    Params p;
-    p.text(after).integer(kBatch);
-    auto r = run(with_ledger ? kReportBatchLedger : kReportBatch, p, ResultFormat::kBinary);
-    if (!r.ok()) return r.error();
-    const PGresult* rows = r->get();
-    const int n = PQntuples(rows);
-    for (int i = 0; i < n; ++i) {
-      auto report = codec::decode_report(pg::text_at(rows, i, 2), pg::text_at(rows, i, 1));
-      if (!report.ok()) {
-        return Error{report.error().code,
-                     "host " + text_of(rows, i, 0) + ": " + report.error().message};
-      }
-      std::vector<LedgerEntry> ledger;
-      if (with_ledger) {
-        auto decoded = codec::decode_ledger(pg::text_at(rows, i, 3));
-        if (!decoded.ok()) {
-          return Error{decoded.error().code,
-                       "host " + text_of(rows, i, 0) + ": " + decoded.error().message};
-        }
-        ledger = std::move(*decoded);
-      }
-      if (!fn(std::move(*report), std::move(ledger))) return {};
-    }
-    if (n < kBatch) return {};
-    after = text_of(rows, n - 1, 0);
-  }
 }
 
 Status PostgresStore::for_each_report_raw(

@@ -434,9 +434,6 @@ class SqliteStore final : public Store {
   Result<std::optional<HostRecord>> get_host(std::string_view host_id) override;
   Result<std::vector<HostRecord>> list_hosts(std::string_view after_id, std::size_t limit) override;
   Result<std::int64_t> host_count() override;
-  Status for_each_report(
-      const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
-      bool with_ledger) override;
   Status for_each_report_raw(std::size_t batch_hosts, bool with_ledger,
                              const std::function<bool(std::vector<StoredReportRow>&)>& fn) override;
 
@@ -920,99 +917,6 @@ Result<std::int64_t> SqliteStore::host_count() {
     if (!row.ok()) return row.error();
     return q.col_int(0);
   });
-}
-
-Status SqliteStore::for_each_report(
-    const std::function<bool(core::HostReport&&, std::vector<LedgerEntry>&&)>& fn,
-    bool with_ledger) {
-  // Keyset batches: no read transaction stays open while `fn` runs (it may write, and a long
-  // snapshot would keep the WAL from being checkpointed). The next batch is read and decoded on
-  // a helper thread while `fn` works through the current one: re-evaluation of a whole fleet
-  // then costs max(decode, fn) per host instead of their sum.
-  constexpr std::int64_t kBatch = 256;
-  struct Batch {
-    Status status;
-    std::vector<std::pair<core::HostReport, std::vector<LedgerEntry>>> hosts;
-    std::string last_id;
-  };
-  auto load = [this, with_ledger](std::string after) -> Batch {
-    struct Row {
-      std::string id, collected_at, body, ledger;
-    };
-    std::vector<Row> rows;
-    Batch batch;
-    batch.status = read([&](Connection& c) -> Status {
-      FP_QUERY(q, c,
-               with_ledger
-                   ? std::string_view("SELECT h.id, h.collected_at, r.body, l.body FROM hosts h "
-                                      "JOIN reports r ON r.host_id = h.id "
-                                      "LEFT JOIN ledgers l ON l.host_id = h.id "
-                                      "WHERE h.id > ?1 ORDER BY h.id LIMIT ?2")
-                   : std::string_view("SELECT h.id, h.collected_at, r.body, NULL FROM hosts h "
-                                      "JOIN reports r ON r.host_id = h.id "
-                                      "WHERE h.id > ?1 ORDER BY h.id LIMIT ?2"));
-      q.text(1, after).integer(2, kBatch);
-      for (;;) {
-        auto row = q.step();
-        if (!row.ok()) return row.error();
-        if (!*row) break;
-        rows.push_back({std::string(q.col_text(0)), std::string(q.col_text(1)),
-                        std::string(q.col_blob(2)), std::string(q.col_blob(3))});
-      }
-      return {};
-    });
-    if (!batch.status.ok()) return batch;
-    // Decoding (~150 us of allocation-bound work a 600-package host) is split over two threads:
-    // on a two-core machine the scan then keeps up with the caller's matching.
-    using Decoded = std::vector<std::pair<core::HostReport, std::vector<LedgerEntry>>>;
-    auto decode = [&](std::size_t begin, std::size_t end, Decoded& out) -> Status {
-      out.reserve(end - begin);
-      for (std::size_t i = begin; i < end; ++i) {
-        Row& row = rows[i];
-        auto report = codec::decode_report(row.body, row.collected_at);
-        if (!report.ok()) {
-          return Error{report.error().code, "host " + row.id + ": " + report.error().message};
-        }
-        std::vector<LedgerEntry> ledger;
-        if (with_ledger) {
-          auto decoded = codec::decode_ledger(row.ledger);
-          if (!decoded.ok()) {
-            return Error{decoded.error().code, "host " + row.id + ": " + decoded.error().message};
-          }
-          ledger = std::move(*decoded);
-        }
-        out.emplace_back(std::move(*report), std::move(ledger));
-      }
-      return {};
-    };
-    const std::size_t mid = rows.size() / 2;
-    Decoded second;
-    auto second_half =
-        std::async(std::launch::async, [&] { return decode(mid, rows.size(), second); });
-    Status first = decode(0, mid, batch.hosts);
-    Status rest = second_half.get();
-    if (!first.ok() || !rest.ok()) {
-      batch.status = first.ok() ? rest : first;
-      return batch;
-    }
-    std::move(second.begin(), second.end(), std::back_inserter(batch.hosts));
-    if (!rows.empty()) batch.last_id = std::move(rows.back().id);
-    return batch;
-  };
-
-  std::future<Batch> next = std::async(std::launch::async, load, std::string());
-  for (;;) {
-    Batch batch = next.get();
-    if (!batch.status.ok()) return batch.status;
-    const bool more = static_cast<std::int64_t>(batch.hosts.size()) == kBatch;
-    // A future from std::async joins in its destructor: an early return below waits for the
-    // read-ahead instead of leaving it running against a store that may be destroyed.
-    if (more) next = std::async(std::launch::async, load, batch.last_id);
-    for (auto& [report, ledger] : batch.hosts) {
-      if (!fn(std::move(report), std::move(ledger))) return {};
-    }
-    if (!more) return {};
-  }
 }
 
 Status SqliteStore::for_each_report_raw(
