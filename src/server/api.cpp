@@ -1140,18 +1140,20 @@ HttpResponse Api::handle(const HttpRequest& request) {
   return response;
 }
 
-HttpResponse Api::reject(const HttpRequest& request, int status) {
+HttpResponse Api::reject(const HttpRequest& request, int status, std::string_view detail) {
   HttpResponse response;
   std::string route = "unmatched";
   try {
     Params params;
     std::string allowed;
-    const Impl::Route* found = Impl::find_route(request, params, allowed);
+    const Impl::Route* found =
+        request.method.empty() ? nullptr : Impl::find_route(request, params, allowed);
     if (found) route = found->pattern;
     const bool too_large = status == 413;
-    const std::string reason = too_large
-                                   ? "the request body exceeds the server's limit (--max-body)"
-                                   : "the request could not be read";
+    const std::string reason =
+        too_large
+            ? "the request body exceeds the server's limit (--max-body)"
+            : "the request could not be read" + (detail.empty() ? "" : ": " + std::string(detail));
     if (found) {
       Caller caller{std::nullopt, Impl::anonymous(request)};
       std::string why;
@@ -1159,9 +1161,8 @@ HttpResponse Api::reject(const HttpRequest& request, int status) {
         caller.actor = Impl::actor_of(*token);
       Impl::audit_denied(*this, request, caller, clock_.now(), status, reason);
     }
-    response = too_large
-                   ? error_response(413, "payload_too_large", reason)
-                   : error_response(status, status == 404 ? "not_found" : "bad_request", reason);
+    response = too_large ? error_response(413, "payload_too_large", reason)
+                         : error_response(status, "bad_request", reason);
   } catch (const ApiError& e) {
     response = error_response(e);
   } catch (...) {

@@ -97,8 +97,10 @@ class Api {
 
   /// Answers one request. Never throws.
   HttpResponse handle(const HttpRequest& request);
-  /// Answers a request the HTTP layer refused before reading it (413, 400). Never throws.
-  HttpResponse reject(const HttpRequest& request, int status);
+  /// Answers a request the HTTP layer refused before the handler saw it (413 for a body over
+  /// the limit; 400, 414, 415, 431, 501 or 505 for one it cannot read), with the layer's reason.
+  /// Never throws.
+  HttpResponse reject(const HttpRequest& request, int status, std::string_view reason);
 
   /// Every route the API registers, in table order.
   static std::vector<RouteInfo> routes();

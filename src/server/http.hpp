@@ -1,9 +1,9 @@
-// The HTTP boundary of the fleet server, independent of the HTTP library: requests and responses
-// as plain values, and a server that hands every request to one handler. The only file that
-// knows the library is http_httplib.cpp (cpp-httplib), so it can be swapped without touching
-// the API.
+// The HTTP boundary of the fleet server: requests and responses as plain values, and a server
+// that hands every request to one handler. The server is http_server.cpp (epoll, OpenSSL) over
+// the wire format of http_parse.hpp; the API (api.cpp) knows neither.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -19,8 +19,8 @@
 namespace fleetpatch::server {
 
 struct HttpRequest {
-  std::string method;                                        // "GET", "PUT", ...
-  std::string path;                                          // percent-decoded, without the query
+  std::string method;  // "GET", "PUT", ... (a HEAD request is "GET"; its answer has no body)
+  std::string path;    // percent-decoded, without the query
   std::map<std::string, std::string> query;                  // first value of each parameter
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
@@ -45,16 +45,26 @@ struct HttpServerOptions {
   std::string tls_cert;  // PEM files; both empty = plain HTTP
   std::string tls_key;
   std::size_t max_body = 16u << 20;
+  /// Worker threads: each answers one request at a time. Connections are not tied to a thread,
+  /// so this bounds the requests being handled at once, not the connections.
   unsigned threads = 8;
+  /// A keep-alive connection with no request for this long is closed.
+  std::chrono::milliseconds idle_timeout{30'000};
+  /// A request (or TLS handshake) that stops arriving, or a client that stops reading its
+  /// answer, for this long: the connection is closed.
+  std::chrono::milliseconds io_timeout{30'000};
 };
 
 class HttpServer {
  public:
   /// Answers a request that reached the server in full.
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  /// Answers a request the library refused before the handler saw it (413: the body exceeds
-  /// max_body; 400: an unreadable request). The body is empty; method, path and headers are set.
-  using RejectHandler = std::function<HttpResponse(const HttpRequest&, int status)>;
+  /// Answers a request the server refused before the handler saw it (413: the body exceeds
+  /// max_body; 400 and others: an unreadable request), with the parser's reason. The body is
+  /// empty; method, path and headers are set when the request's head could be read. The
+  /// connection is closed after the answer.
+  using RejectHandler =
+      std::function<HttpResponse(const HttpRequest&, int status, std::string_view reason)>;
 
   virtual ~HttpServer() = default;
 

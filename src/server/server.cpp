@@ -10,7 +10,9 @@ core::Result<std::unique_ptr<Server>> Server::create(store::Store& store, const 
   Api* api = server->api_.get();
   auto http = HttpServer::create(
       options.http, [api](const HttpRequest& request) { return api->handle(request); },
-      [api](const HttpRequest& request, int status) { return api->reject(request, status); });
+      [api](const HttpRequest& request, int status, std::string_view reason) {
+        return api->reject(request, status, reason);
+      });
   if (!http.ok()) return http.error();
   server->http_ = std::move(http).value();
   return server;
