@@ -2,6 +2,7 @@
 // or SIGINT, which stop accepting connections and let in-flight requests finish.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <climits>
@@ -85,6 +86,13 @@ int run_serve(Context& ctx, const ServeArgs& args) {
   auto store = store::open_store(args.database, data_dir);
   if (!store.ok()) return fail(store.error().message);
 
+  // Every agent reporting at the same moment holds a descriptor: raise the soft limit to the
+  // hard one (often 1024 against 524288) instead of refusing connections at 1,024.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+
   server::ServerOptions options;
   options.http.host = listen->first;
   options.http.port = listen->second;
@@ -146,7 +154,8 @@ void add_serve_command(CLI::App& app, Context& ctx, int* exit_code) {
                   "requests per token (per client address without one): N/s, N/m, or 0 = off "
                   "(default 50/s)");
   cmd->add_option("--threads", args->threads,
-                  "request handler threads, each serving one connection at a time (default 64)");
+                  "worker threads: each answers one request at a time, for any connection "
+                  "(default 64)");
   cmd->callback([&ctx, exit_code, args] { *exit_code = run_serve(ctx, *args); });
 }
 
