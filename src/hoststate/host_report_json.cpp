@@ -194,8 +194,9 @@ class Reader {
                  "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
   }
 
-  // Each reader returns an error, or nullopt on success. A missing optional member leaves `out`
-  // as it is.
+  // Each reader returns an error, or nullopt on success. They write into a report that may hold
+  // an earlier report's values (host_report_from_json_into), so each one sets its output also
+  // when the member is absent: to what a default-constructed report holds.
   std::optional<core::Error> object(dom::element value, const std::string& pointer,
                                     dom::object& out) const {
     if (value.get_object().get(out) != simdjson::SUCCESS) {
@@ -204,25 +205,37 @@ class Reader {
     return std::nullopt;
   }
 
+  // A string member as a view into the parsed document; an absent one leaves `out` as it is (the
+  // caller's default).
   template <typename Parent>
-  std::optional<core::Error> string(const Parent& parent, const std::string& pointer,
-                                    const char* key, std::string& out, bool required) const {
+  std::optional<core::Error> text(const Parent& parent, const std::string& pointer, const char* key,
+                                  std::string_view& out, bool required) const {
     const auto value = find(parent, key);
     if (!value) {
       if (required) return error(pointer + "/" + key, "missing required member");
       return std::nullopt;
     }
-    std::string_view text;
-    if (value->get_string().get(text) != simdjson::SUCCESS) {
+    if (value->get_string().get(out) != simdjson::SUCCESS) {
       return type_error(pointer + "/" + key, "a string", *value);
     }
-    out.assign(text);
     return std::nullopt;
   }
 
+  // A string member copied into `out`, reusing its capacity; absent: empty.
+  template <typename Parent>
+  std::optional<core::Error> string(const Parent& parent, const std::string& pointer,
+                                    const char* key, std::string& out, bool required) const {
+    std::string_view value;
+    if (auto e = text(parent, pointer, key, value, required)) return e;
+    out.assign(value);
+    return std::nullopt;
+  }
+
+  // Absent: false.
   template <typename Parent>
   std::optional<core::Error> boolean(const Parent& parent, const std::string& pointer,
                                      const char* key, bool& out) const {
+    out = false;
     const auto value = find(parent, key);
     if (!value) return std::nullopt;
     if (value->get_bool().get(out) != simdjson::SUCCESS) {
@@ -231,11 +244,12 @@ class Reader {
     return std::nullopt;
   }
 
-  // Integers in [min, max].
+  // Integers in [min, max]; absent: nullopt.
   template <typename Parent>
   std::optional<core::Error> integer(const Parent& parent, const std::string& pointer,
                                      const char* key, std::int64_t min, std::int64_t max,
                                      std::optional<std::int64_t>& out) const {
+    out.reset();
     const auto value = find(parent, key);
     if (!value) return std::nullopt;
     // Built only for an error: this runs for every package of every report the server accepts.
@@ -259,37 +273,48 @@ class Reader {
     return std::nullopt;
   }
 
+  // Assigns into the strings `out` already holds, then drops the ones past the array's end;
+  // absent: empty.
   template <typename Parent>
   std::optional<core::Error> strings(const Parent& parent, const std::string& pointer,
                                      const char* key, std::vector<std::string>& out) const {
     const auto value = find(parent, key);
-    if (!value) return std::nullopt;
+    if (!value) {
+      out.clear();
+      return std::nullopt;
+    }
     dom::array items;
     if (value->get_array().get(items) != simdjson::SUCCESS) {
       return type_error(pointer + "/" + key, "an array of strings", *value);
     }
-    out.clear();
-    out.reserve(items.size());
     std::size_t i = 0;
     for (const dom::element item : items) {
       std::string_view text;
       if (item.get_string().get(text) != simdjson::SUCCESS) {
         return type_error(pointer + "/" + key + "/" + std::to_string(i), "a string", item);
       }
-      out.emplace_back(text);
+      if (i < out.size()) {
+        out[i].assign(text);
+      } else {
+        out.emplace_back(text);
+      }
       ++i;
     }
+    out.resize(i);
     return std::nullopt;
   }
 
-  // Calls `read_item(item, item_pointer)` for each element of an optional (or required) array.
-  template <typename ReadItem>
+  // Reads an array of objects into `out`: `read_item(item, item_pointer, element)` fills
+  // out[i], an element that may hold an earlier report's values, so it must set every field.
+  // Elements past the array's end are dropped; an absent optional array leaves `out` empty.
+  template <typename T, typename ReadItem>
   std::optional<core::Error> array(dom::object parent, const std::string& pointer, const char* key,
-                                   bool required, ReadItem read_item) const {
+                                   bool required, std::vector<T>& out, ReadItem read_item) const {
     const std::string here = pointer + "/" + key;
     const auto value = find(parent, key);
     if (!value) {
       if (required) return error(here, "missing required member");
+      out.clear();
       return std::nullopt;
     }
     dom::array items;
@@ -302,9 +327,11 @@ class Reader {
       item_pointer.assign(here).append("/").append(std::to_string(i));
       dom::object item;
       if (auto e = object(element, item_pointer, item)) return e;
-      if (auto e = read_item(item, item_pointer)) return e;
+      if (i == out.size()) out.emplace_back();
+      if (auto e = read_item(item, item_pointer, out[i])) return e;
       ++i;
     }
+    out.resize(i);
     return std::nullopt;
   }
 
@@ -330,6 +357,8 @@ class Reader {
   std::string_view source_;
 };
 
+// Fills `out` field by field, overwriting whatever an earlier report left there (every field
+// of core::HostReport is set here, also when its member is absent).
 std::optional<core::Error> read_report(const Reader& r, dom::element root, core::HostReport& out) {
   dom::object doc;
   if (auto e = r.object(root, "", doc)) return e;
@@ -369,6 +398,8 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     if (auto e = r.string(os, "/os", "version_codename", out.os.version_codename, false)) {
       return e;
     }
+  } else {
+    out.os = core::OsInfo{};  // rare: not worth keeping capacity for
   }
 
   dom::object kernel;
@@ -383,33 +414,36 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
             r.strings(kernel, "/kernel", "reboot_required_by", out.kernel.reboot_required_by)) {
       return e;
     }
-    auto read_livepatch = [&](dom::object item,
-                              const std::string& p) -> std::optional<core::Error> {
-      core::Livepatch lp;
+    auto read_livepatch = [&](dom::object item, const std::string& p,
+                              core::Livepatch& lp) -> std::optional<core::Error> {
       if (auto e = r.string(item, p, "name", lp.name, true)) return e;
       if (auto e = r.string(item, p, "tool", lp.tool, false)) return e;
       if (auto e = r.boolean(item, p, "enabled", lp.enabled)) return e;
       if (auto e = r.boolean(item, p, "transition", lp.transition)) return e;
       if (auto e = r.strings(item, p, "cves", lp.cves)) return e;
       if (auto e = r.string(item, p, "effective_kernel", lp.effective_kernel, false)) return e;
-      out.kernel.livepatch.push_back(std::move(lp));
       return std::nullopt;
     };
-    if (auto e = r.array(kernel, "/kernel", "livepatch", false, read_livepatch)) return e;
+    if (auto e =
+            r.array(kernel, "/kernel", "livepatch", false, out.kernel.livepatch, read_livepatch)) {
+      return e;
+    }
+  } else {
+    out.kernel = core::KernelInfo{};
   }
 
-  std::string format = "unknown";
-  if (auto e = r.string(doc, "", "package_format", format, false)) return e;
+  std::string_view format = "unknown";
+  if (auto e = r.text(doc, "", "package_format", format, false)) return e;
   out.package_format = core::package_format_from_string(format);
   if (out.package_format == core::PackageFormat::kUnknown && format != "unknown") {
-    return r.error("/package_format", "unknown package format \"" + format +
+    return r.error("/package_format", "unknown package format \"" + std::string(format) +
                                           "\" (expected dpkg, rpm, apk or unknown)");
   }
 
   std::string source_pointer;  // reused across packages
-  auto read_package = [&](dom::object object, const std::string& p) -> std::optional<core::Error> {
+  auto read_package = [&](dom::object object, const std::string& p,
+                          core::Package& pkg) -> std::optional<core::Error> {
     const Members item = members_of(object);
-    core::Package pkg;
     if (auto e = r.string(item, p, "name", pkg.name, true)) return e;
     if (auto e = r.string(item, p, "version", pkg.version, true)) return e;
     if (auto e = r.string(item, p, "arch", pkg.arch, false)) return e;
@@ -422,29 +456,37 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
       if (auto e = r.string(source, source_pointer, "version", pkg.source_version, false)) {
         return e;
       }
+    } else {
+      pkg.source_name.clear();
+      pkg.source_version.clear();
     }
     if (const auto module = find(item, "module")) {
       std::string_view text;
       if (module->get_string().get(text) != simdjson::SUCCESS) {
         return r.type_error(p + "/module", "a string or null", *module);
       }
-      pkg.module = std::string(text);
+      if (pkg.module) {
+        pkg.module->assign(text);
+      } else {
+        pkg.module.emplace(text);
+      }
+    } else {
+      pkg.module.reset();
     }
     if (auto e = r.integer(item, p, "install_time", 0, std::numeric_limits<std::int64_t>::max(),
                            pkg.install_time)) {
       return e;
     }
-    out.packages.push_back(std::move(pkg));
     return std::nullopt;
   };
   if (const auto packages = find(doc, "packages")) {
     dom::array items;
     if (packages->get_array().get(items) == simdjson::SUCCESS) out.packages.reserve(items.size());
   }
-  if (auto e = r.array(doc, "", "packages", true, read_package)) return e;
+  if (auto e = r.array(doc, "", "packages", true, out.packages, read_package)) return e;
 
-  auto read_socket = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
-    core::ListeningSocket sock;
+  auto read_socket = [&](dom::object item, const std::string& p,
+                         core::ListeningSocket& sock) -> std::optional<core::Error> {
     if (auto e = r.string(item, p, "proto", sock.proto, true)) return e;
     if (auto e = r.string(item, p, "address", sock.address, false)) return e;
     std::optional<std::int64_t> port;
@@ -457,8 +499,8 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     if (auto e = r.string(item, p, "exe", sock.exe, false)) return e;
     if (auto e = r.string(item, p, "package", sock.package, false)) return e;
     if (auto e = r.strings(item, p, "mapped_packages", sock.mapped_packages)) return e;
-    std::string exposure = "none";
-    if (auto e = r.string(item, p, "exposure", exposure, false)) return e;
+    std::string_view exposure = "none";
+    if (auto e = r.text(item, p, "exposure", exposure, false)) return e;
     if (exposure == "none") {
       sock.exposure = core::Exposure::kNone;
     } else if (exposure == "local") {
@@ -466,16 +508,15 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     } else if (exposure == "network") {
       sock.exposure = core::Exposure::kNetwork;
     } else {
-      return r.error(p + "/exposure",
-                     "unknown exposure \"" + exposure + "\" (expected none, local or network)");
+      return r.error(p + "/exposure", "unknown exposure \"" + std::string(exposure) +
+                                          "\" (expected none, local or network)");
     }
-    out.listening.push_back(std::move(sock));
     return std::nullopt;
   };
-  if (auto e = r.array(doc, "", "listening", false, read_socket)) return e;
+  if (auto e = r.array(doc, "", "listening", false, out.listening, read_socket)) return e;
 
-  auto read_pending = [&](dom::object item, const std::string& p) -> std::optional<core::Error> {
-    core::PendingRestart restart;
+  auto read_pending = [&](dom::object item, const std::string& p,
+                          core::PendingRestart& restart) -> std::optional<core::Error> {
     std::optional<std::int64_t> pid;
     if (auto e = r.integer(item, p, "pid", 0, std::numeric_limits<std::int64_t>::max(), pid)) {
       return e;
@@ -486,10 +527,11 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     if (auto e = r.string(item, p, "unit", restart.unit, false)) return e;
     if (auto e = r.strings(item, p, "files", restart.files)) return e;
     if (auto e = r.strings(item, p, "packages", restart.packages)) return e;
-    out.pending_restart.push_back(std::move(restart));
     return std::nullopt;
   };
-  if (auto e = r.array(doc, "", "pending_restart", false, read_pending)) return e;
+  if (auto e = r.array(doc, "", "pending_restart", false, out.pending_restart, read_pending)) {
+    return e;
+  }
 
   if (auto e = r.string(doc, "", "collected_at", out.collected_at, false)) return e;
   if (!out.collected_at.empty()) {
@@ -509,11 +551,18 @@ std::string to_json(const core::HostReport& report, bool pretty) {
                                       OrderedJson::error_handler_t::replace);
 }
 
-core::Result<core::HostReport> host_report_from_json(std::string_view text,
-                                                     std::string_view source_name) {
-  // A parser per call, not a shared one: callers parse on several threads, and the buffers it
-  // allocates cost little next to the parse itself.
-  dom::parser parser;
+core::Status host_report_from_json_into(std::string_view text, std::string_view source_name,
+                                        core::HostReport& out) {
+  // One parser per thread, reused: its buffers (tape, structural indexes, strings and the padded
+  // copy of the text, ~15 bytes per byte of JSON: ~2 MB for a 600-package report) are what a
+  // parser per call allocated and page-faulted anew for every report the server accepted. A text
+  // over 1 MiB (~4,500 packages; larger than nearly any real host's report) gets a parser of its
+  // own, freed after it, so that one huge request does not leave a server thread holding a
+  // parser of up to 16 MB x 15.
+  constexpr std::size_t kReusedParserMaxBytes = std::size_t{1} << 20;
+  thread_local dom::parser reused;
+  std::optional<dom::parser> own;
+  dom::parser& parser = text.size() <= kReusedParserMaxBytes ? reused : own.emplace();
   dom::element root;
   // realloc_if_needed copies the text into a padded buffer: a string_view carries no padding.
   if (const auto error = parser.parse(text.data(), text.size(), true).get(root);
@@ -522,8 +571,16 @@ core::Result<core::HostReport> host_report_from_json(std::string_view text,
                                   ": not valid JSON: " + simdjson::error_message(error));
   }
   const Reader reader(source_name);
+  if (auto e = read_report(reader, root, out)) return std::move(*e);
+  return {};
+}
+
+core::Result<core::HostReport> host_report_from_json(std::string_view text,
+                                                     std::string_view source_name) {
   core::HostReport report;
-  if (auto e = read_report(reader, root, report)) return std::move(*e);
+  if (auto status = host_report_from_json_into(text, source_name, report); !status.ok()) {
+    return status.error();
+  }
   return report;
 }
 

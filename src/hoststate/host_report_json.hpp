@@ -18,4 +18,12 @@ std::string to_json(const core::HostReport& report, bool pretty = true);
 core::Result<core::HostReport> host_report_from_json(std::string_view text,
                                                      std::string_view source_name);
 
+/// host_report_from_json into `out`, reusing the strings and vectors it holds: what the server
+/// does for every report it accepts, through one report per handler thread. Every field is
+/// overwritten (nothing of the previous report remains), so on success `out` equals what
+/// host_report_from_json returns; same errors. On error `out` holds a mix of both reports: only
+/// fit to be parsed into again. Thread-safe for distinct `out` (the JSON parser is per thread).
+core::Status host_report_from_json_into(std::string_view text, std::string_view source_name,
+                                        core::HostReport& out);
+
 }  // namespace fleetpatch::hoststate

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fleetpatch::hoststate {
@@ -182,8 +184,8 @@ struct ErrorCase {
 
 const std::string kHead = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
 
-TEST(HostReportJson, ErrorsNameTheSourceAndThePointer) {
-  const std::vector<ErrorCase> cases = {
+std::vector<ErrorCase> error_cases() {
+  return {
       {"not json", "{\"schema\": ", "not valid JSON"},
       {"not an object", "[1,2]", "/: expected an object, got array"},
       {"no schema", R"({"host":{"id":"h"},"packages":[]})", "/schema: missing"},
@@ -242,7 +244,10 @@ TEST(HostReportJson, ErrorsNameTheSourceAndThePointer) {
       {"collected_at", "{" + kHead + R"(,"packages":[],"collected_at":"yesterday"})",
        "/collected_at: invalid timestamp 'yesterday'"},
   };
-  for (const auto& c : cases) {
+}
+
+TEST(HostReportJson, ErrorsNameTheSourceAndThePointer) {
+  for (const auto& c : error_cases()) {
     SCOPED_TRACE(c.name);
     const auto parsed = host_report_from_json(c.json, "reports/web-1.json");
     ASSERT_FALSE(parsed.ok());
@@ -250,6 +255,182 @@ TEST(HostReportJson, ErrorsNameTheSourceAndThePointer) {
     const std::string& message = parsed.error().message;
     EXPECT_EQ(message.rfind("reports/web-1.json: ", 0), 0u) << message;
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+  }
+}
+
+// ---- parsing into a reused report (host_report_from_json_into) --------------------------------
+
+core::Package package(int i, bool rich) {
+  core::Package p;
+  p.name = "package-with-a-longer-name-" + std::to_string(i);
+  p.version = std::to_string(i) + ".2.3-4.el9_" + std::to_string(i % 7);
+  if (!rich) return p;  // no arch, no source, no module, no install time
+  p.arch = i % 3 == 0 ? "noarch" : "x86_64";
+  p.source_name = "source-package-" + std::to_string(i / 2);
+  p.source_version = "1:" + p.version;
+  if (i % 4 == 0) p.module = "module-stream-name:" + std::to_string(i);
+  if (i % 5 != 0) p.install_time = 1700000000 + i;
+  return p;
+}
+
+/// Sets every field of core::HostReport, most of them to long (heap-allocated) strings: a field
+/// added to the report and not set here is one the reuse tests below do not guard.
+core::HostReport rich_report() {
+  core::HostReport r = full_report();
+  r.host.tags = {"production-web-tier", "eu-west-1", "pci-dss-scope"};
+  r.os.version_codename = "emerald-puma-codename";
+  r.kernel.reboot_required_by = {"kernel-core-5.14.0-70.22.1.el9_0", "glibc-2.34-28.el9_0"};
+  r.kernel.livepatch = {{"kpatch_5_14_0_70_1_1",
+                         "kpatch",
+                         true,
+                         true,
+                         {"CVE-2022-0847", "CVE-2022-0185"},
+                         "5.14.0-70.22.1.el9_0.x86_64"},
+                        {"livepatch-second-one", "kernelcare", true, false, {"CVE-2021-4154"}, ""}};
+  r.packages.clear();
+  for (int i = 0; i < 40; ++i) r.packages.push_back(package(i, true));
+  r.listening = {{"tcp",
+                  "0.0.0.0",
+                  443,
+                  812,
+                  "/usr/sbin/nginx-long-executable-path",
+                  "nginx",
+                  core::Exposure::kNetwork,
+                  {"nginx-core-package", "openssl-libs-package"}},
+                 {"udp6", "::1", 323, std::nullopt, "", "", core::Exposure::kLocal, {}},
+                 {"tcp6",
+                  "::",
+                  22,
+                  1,
+                  "/usr/sbin/sshd",
+                  "openssh-server",
+                  core::Exposure::kNetwork,
+                  {"openssh-server"}}};
+  r.pending_restart = {{812,
+                        "/usr/sbin/nginx-long-executable-path",
+                        "nginx.service",
+                        {"/usr/lib64/libssl.so.3.0.1-long", "/usr/lib64/libcrypto.so.3"},
+                        {"openssl-libs"}},
+                       {4242, "/usr/bin/python3.9", "", {"/usr/lib64/libz.so.1"}, {}}};
+  return r;
+}
+
+/// The other extreme: every optional part empty or unset, fewer packages, none with optional
+/// members.
+core::HostReport sparse_report() {
+  core::HostReport r;
+  r.host.id = "sparse";
+  r.package_format = core::PackageFormat::kDpkg;
+  for (int i = 0; i < 7; ++i) r.packages.push_back(package(i, false));
+  return r;
+}
+
+/// More packages than rich_report, a different livepatch, no listening sockets.
+core::HostReport bigger_report() {
+  core::HostReport r = full_report();
+  r.host.tags = {"one"};
+  r.kernel.livepatch = {{"klp_patch_x", "klp", false, true, {}, "6.1.0-18-amd64"}};
+  r.kernel.reboot_required = false;
+  r.packages.clear();
+  for (int i = 0; i < 90; ++i) r.packages.push_back(package(i + 1, i % 2 == 0));
+  r.listening.clear();
+  r.pending_restart = {{1, "", "", {}, {"bash"}}};
+  r.collected_at = "";
+  r.collector = "";
+  return r;
+}
+
+/// Inputs to parse one after another into the same report: the serialised reports above, and
+/// texts to_json never writes, where members are absent or null (each of which must reset the
+/// field a previous report set).
+std::vector<std::pair<std::string, std::string>> reuse_inputs() {
+  return {
+      {"rich", to_json(rich_report(), false)},
+      {"sparse", to_json(sparse_report(), false)},
+      {"bigger", to_json(bigger_report(), true)},
+      {"empty", to_json(core::HostReport{}, false)},
+      {"absent members",
+       R"({"schema":"fleetpatch.host/1","host":{"id":"h"},"packages":[{"name":"a","version":"1"},)"
+       R"({"name":"b","version":"2","source":{}}],"listening":[{"proto":"tcp","port":1}],)"
+       R"("pending_restart":[{"pid":2}]})"},
+      {"null members",
+       R"({"schema":"fleetpatch.host/1","host":{"id":"h","hostname":null,"tags":null},"os":null,)"
+       R"("kernel":{"running":null,"livepatch":[{"name":"k","tool":null,"enabled":null,)"
+       R"("cves":null}]},"packages":[{"name":"a","version":"1","arch":null,"source":null,)"
+       R"("module":null,"install_time":null}],"listening":[{"proto":"udp","port":2,"pid":null,)"
+       R"("mapped_packages":null,"exposure":null}],"pending_restart":null,"collected_at":null,)"
+       R"("collector":null})"},
+      {"kernel without lists",
+       R"({"schema":"fleetpatch.host/1","host":{"id":"h"},"kernel":{"reboot_required":true},)"
+       R"("packages":[],"os":{"id":"alpine"}})"},
+  };
+}
+
+TEST(HostReportJsonInto, AnyReportThenAnotherEqualsTheOtherParsedFresh) {
+  const auto inputs = reuse_inputs();
+  for (const auto& [first_name, first] : inputs) {
+    for (const auto& [second_name, second] : inputs) {
+      SCOPED_TRACE(std::string(first_name).append(" then ").append(second_name));
+      const auto fresh = host_report_from_json(second, "mem");
+      ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+      core::HostReport reused;
+      ASSERT_TRUE(host_report_from_json_into(first, "mem", reused).ok());
+      const auto status = host_report_from_json_into(second, "mem", reused);
+      ASSERT_TRUE(status.ok()) << status.error().message;
+      EXPECT_EQ(reused, *fresh);
+      EXPECT_EQ(to_json(reused), to_json(*fresh));
+    }
+  }
+}
+
+TEST(HostReportJsonInto, ReusedReportKeepsTheRoundTrip) {
+  // The same object through every input twice in a row: each parse equals its fresh parse.
+  core::HostReport reused;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [name, text] : reuse_inputs()) {
+      SCOPED_TRACE(name + " pass " + std::to_string(pass));
+      ASSERT_TRUE(host_report_from_json_into(text, "mem", reused).ok());
+      EXPECT_EQ(reused, *host_report_from_json(text, "mem"));
+    }
+  }
+  ASSERT_TRUE(host_report_from_json_into(to_json(rich_report()), "mem", reused).ok());
+  EXPECT_EQ(reused, rich_report());
+}
+
+TEST(HostReportJsonInto, FailedParseGivesTheSameErrorAndTheNextParseIsClean) {
+  // Errors after part of the report was overwritten: deep in a longer package list, in a
+  // livepatch, in a socket, at the very end.
+  std::vector<ErrorCase> cases = error_cases();
+  auto broken = [](const std::function<void(nlohmann::json&)>& edit) {
+    auto doc = nlohmann::json::parse(to_json(rich_report()));
+    edit(doc);
+    return doc.dump();
+  };
+  cases.push_back({"late package", broken([](auto& d) { d["packages"][35]["arch"] = 1; }),
+                   "/packages/35/arch: expected a string, got integer"});
+  cases.push_back({"late livepatch",
+                   broken([](auto& d) { d["kernel"]["livepatch"][1]["cves"] = 2; }),
+                   "/kernel/livepatch/1/cves: expected an array of strings, got integer"});
+  cases.push_back({"late socket", broken([](auto& d) { d["listening"][2]["exposure"] = "wide"; }),
+                   "/listening/2/exposure: unknown exposure \"wide\""});
+  cases.push_back({"restart file",
+                   broken([](auto& d) { d["pending_restart"][1]["files"][0] = {}; }),
+                   "/pending_restart/1/files/0: expected a string, got null"});
+  cases.push_back({"collected_at", broken([](auto& d) { d["collected_at"] = "soon"; }),
+                   "/collected_at: invalid timestamp 'soon'"});
+  const std::string good = to_json(sparse_report());
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto fresh = host_report_from_json(c.json, "reports/web-1.json");
+    ASSERT_FALSE(fresh.ok());
+    EXPECT_NE(fresh.error().message.find(c.expected), std::string::npos) << fresh.error().message;
+    core::HostReport reused = rich_report();
+    const auto status = host_report_from_json_into(c.json, "reports/web-1.json", reused);
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().code, fresh.error().code);
+    EXPECT_EQ(status.error().message, fresh.error().message);
+    ASSERT_TRUE(host_report_from_json_into(good, "mem", reused).ok());
+    EXPECT_EQ(reused, sparse_report());
   }
 }
 
