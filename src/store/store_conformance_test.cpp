@@ -706,6 +706,66 @@ TEST_P(StoreConformance, ConcurrentAuditAppendsFormOneChain) {
   for (const auto& [actor, n] : per_actor) EXPECT_EQ(n, kPerThread) << actor;
 }
 
+// Many agents' "unchanged" markers at once: the backends commit them in batches (PostgreSQL
+// sends a batch's touches as one statement), including touches that do not match (audited ones
+// then must not be chained), several touches of one host in one batch, and audit details with
+// the characters an array literal must escape.
+TEST_P(StoreConformance, ConcurrentTouchesCountOnceAndAuditOnlyMatches) {
+  constexpr int kHosts = 24;
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 12;
+  std::vector<std::string> hashes;
+  for (int h = 0; h < kHosts; ++h) {
+    const auto report = fixture_report("t" + std::to_string(h));
+    put(report);
+    hashes.push_back(report_content_hash(report));
+  }
+  std::atomic<int> errors{0};
+  std::vector<std::vector<int>> accepted(kThreads, std::vector<int>(kHosts, 0));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        // Threads overlap on hosts (t and t + 8 share host h % kHosts), so one batch may hold
+        // two touches of one host.
+        const int h = (t * 3 + round) % kHosts;
+        const bool matching = (round + t) % 4 != 0;
+        const std::string host = "t" + std::to_string(h);
+        const AuditEvent audit{
+            at("2026-11-26T05:00:00Z") + std::chrono::seconds(round), "agent \"" + host + "\", {x}",
+            "report.unchanged", host,
+            R"({"note":"a \"quoted\" \\ value, {braces}","round":)" + std::to_string(round) + "}"};
+        auto r = store().touch_report(host, matching ? hashes[h] : std::string(64, 'e'),
+                                      "2026-11-26T05:00:00Z", at("2026-11-26T06:00:00Z"), &audit);
+        if (!r.ok() || r->has_value() != matching) {
+          ++errors;
+        } else if (matching) {
+          ++accepted[t][h];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(errors.load(), 0);
+  int total = 0;
+  for (int h = 0; h < kHosts; ++h) {
+    int n = 0;
+    for (int t = 0; t < kThreads; ++t) n += accepted[t][h];
+    total += n;
+    const auto host = store().get_host("t" + std::to_string(h)).value().value();
+    EXPECT_EQ(host.report_seq, 1 + n) << "host t" << h << ": every accepted touch counts once";
+  }
+  const auto result = verify_audit(store());
+  EXPECT_TRUE(result.ok) << result.problem;
+  const auto entries = audit_entries();
+  ASSERT_EQ(static_cast<int>(entries.size()), total) << "only matching touches are audited";
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.event.actor, "agent \"" + e.event.target + "\", {x}");
+    EXPECT_TRUE(e.event.detail.starts_with(R"({"note":"a \"quoted\" \\ value, {braces}")"))
+        << e.event.detail;
+  }
+}
+
 /// Five entries, then raw SQL (built from the entries) tampers with them; the verification must
 /// fail at `bad_seq` naming `problem`.
 struct TamperCase {

@@ -70,6 +70,29 @@ class Params {
   mutable std::vector<const char*> pointers_;
 };
 
+/// A one-dimensional PostgreSQL array literal in text form ({"a","b\\"c"}), for statements
+/// that take a whole batch of rows as arrays (unnest) instead of one statement per row.
+class TextArray {
+ public:
+  TextArray& add(std::string_view value) {
+    if (text_.size() > 1) text_.push_back(',');
+    text_.push_back('"');
+    for (const char c : value) {
+      if (c == '"' || c == '\\') text_.push_back('\\');
+      text_.push_back(c);
+    }
+    text_.push_back('"');
+    return *this;
+  }
+  TextArray& add(std::int64_t value) { return add(std::string_view(std::to_string(value))); }
+  TextArray& add(bool value) { return add(std::string_view(value ? "t" : "f")); }
+  /// The literal ("{}" when empty).
+  std::string str() const { return text_ + '}'; }
+
+ private:
+  std::string text_ = "{";
+};
+
 /// Which format libpq returns result columns in. Binary is used only for queries whose columns
 /// are all text or bytea (whose binary forms are their raw bytes).
 enum class ResultFormat : int { kText = 0, kBinary = 1 };

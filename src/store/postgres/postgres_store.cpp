@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -215,6 +216,33 @@ WITH t AS (
 )
 SELECT (SELECT report_seq FROM t), 1 / (SELECT count(*) FROM t)
 )sql"};
+// Every touch of a batch whose host has no other write in it, as one statement: per-statement
+// overhead in the server's one writer backend, not the row updates, bounded the rate of
+// unchanged reports (two statements per report, executed one after the other). Returns a row
+// (id, report_seq) per matched touch, then a sentinel row (NULL, 1) — or, when $6 (the guard) is
+// true and an audited touch did not match, fails by division by zero, as kTouchReportOrFail does
+// for one touch.
+const Statement kTouchMany{33, "fp_touch_many", R"sql(
+WITH u AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[])
+    AS u(id, hash, collected_at, received, audited)
+), t AS (
+  UPDATE hosts h SET collected_at = u.collected_at, last_report_at = u.received,
+                     report_seq = h.report_seq + 1
+  FROM u WHERE h.id = u.id COLLATE "C" AND h.report_hash = u.hash
+  RETURNING h.id, h.report_seq, u.audited
+)
+SELECT id, report_seq FROM t
+UNION ALL
+SELECT NULL, 1 / (CASE WHEN NOT $6::boolean OR (SELECT count(*) FROM t WHERE audited) =
+                            (SELECT count(*) FROM u WHERE audited) THEN 1 ELSE 0 END)
+)sql"};
+// A batch's audit entries as one statement (arrays of the columns, in seq order).
+const Statement kAuditInsertMany{34, "fp_audit_insert_many",
+                                 "INSERT INTO audit (seq, at, actor, action, target, detail, "
+                                 "prev_hash, hash) SELECT * FROM unnest($1::bigint[], "
+                                 "$2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], "
+                                 "$7::text[], $8::text[])"};
 // Fails (division by zero) unless the chain's last entry is ($1, $2).
 const Statement kAuditHeadIs{32, "fp_audit_head_is",
                              "SELECT 1 / (SELECT count(*) FROM (SELECT seq, hash FROM audit "
@@ -362,6 +390,31 @@ Params audit_params(const AuditEntry& e) {
   return p;
 }
 
+/// kAuditInsertMany's parameters for `entries`.
+Params audit_many_params(const std::vector<AuditEntry>& entries) {
+  pg::TextArray seq, at, actor, action, target, detail, prev, hash;
+  for (const auto& e : entries) {
+    seq.add(e.seq);
+    at.add(codec::to_unix(e.event.at));
+    actor.add(e.event.actor);
+    action.add(e.event.action);
+    target.add(e.event.target);
+    detail.add(e.event.detail);
+    prev.add(e.prev_hash);
+    hash.add(e.hash);
+  }
+  Params p;
+  p.text(seq.str())
+      .text(at.str())
+      .text(actor.str())
+      .text(action.str())
+      .text(target.str())
+      .text(detail.str())
+      .text(prev.str())
+      .text(hash.str());
+  return p;
+}
+
 /// The last entry of the audit chain: (0, 64 zeros) for an empty log.
 struct ChainHead {
   std::int64_t seq = 0;
@@ -409,6 +462,10 @@ using WriteOutcome = Result<std::optional<PutReportResult>>;
 struct WriteOp {
   bool touch = false;
   std::string host_id;
+  // touch: the values of `params`, for kTouchMany.
+  std::string touch_hash;
+  std::string touch_collected_at;
+  std::int64_t touch_received = 0;
   std::string new_hash;  // put: the report's content hash
   Params lock_params;    // put: kLockHost's
   Params params;
@@ -429,6 +486,66 @@ std::optional<PutReportResult> write_outcome(const WriteOp& op, const PGresult* 
   }
   const bool same = !pg::is_null(r, 0, 1) && pg::text_at(r, 0, 1) == op.new_hash;
   return PutReportResult{pg::int_at(r, 0, 0), !same};
+}
+
+/// The touches of a batch that go into one kTouchMany statement: those whose host has no other
+/// write in the batch (`order` sorts the batch by host id), when there are at least two.
+std::vector<bool> batched_touches(const std::vector<WriteOp*>& ops,
+                                  const std::vector<std::size_t>& order) {
+  std::vector<bool> batched(ops.size(), false);
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const WriteOp& op = *ops[order[k]];
+    if (!op.touch) continue;
+    const bool alone = (k == 0 || ops[order[k - 1]]->host_id != op.host_id) &&
+                       (k + 1 == order.size() || ops[order[k + 1]]->host_id != op.host_id);
+    batched[order[k]] = alone;
+    count += alone ? 1 : 0;
+  }
+  if (count < 2) std::fill(batched.begin(), batched.end(), false);
+  return batched;
+}
+
+/// kTouchMany's parameters for the batched touches; `guard`: fail unless every audited one
+/// matches.
+Params touch_many_params(const std::vector<WriteOp*>& ops, const std::vector<std::size_t>& order,
+                         const std::vector<bool>& batched, bool guard) {
+  pg::TextArray ids, hashes, collected, received, audited;
+  for (std::size_t i : order) {
+    if (!batched[i]) continue;
+    const WriteOp& op = *ops[i];
+    ids.add(op.host_id);
+    hashes.add(op.touch_hash);
+    collected.add(op.touch_collected_at);
+    received.add(op.touch_received);
+    audited.add(op.audit.has_value());
+  }
+  Params p;
+  p.text(ids.str())
+      .text(hashes.str())
+      .text(collected.str())
+      .text(received.str())
+      .text(audited.str())
+      .text(guard ? "true" : "false");
+  return p;
+}
+
+/// The outcomes of the batched touches from kTouchMany's result (a touch without a row did not
+/// match).
+void touch_many_outcomes(const std::vector<WriteOp*>& ops, const std::vector<bool>& batched,
+                         const PGresult* result,
+                         std::vector<std::optional<PutReportResult>>& outcomes) {
+  std::unordered_map<std::string_view, std::int64_t> seq_of;
+  const int rows = PQntuples(result);
+  for (int row = 0; row + 1 < rows; ++row) {  // the last row is the sentinel
+    seq_of.emplace(pg::text_at(result, row, 0), pg::int_at(result, row, 1));
+  }
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (!batched[i]) continue;
+    const auto it = seq_of.find(ops[i]->host_id);
+    outcomes[i] =
+        it == seq_of.end() ? std::nullopt : std::optional(PutReportResult{it->second, false});
+  }
 }
 
 /// The statements that apply one ledger update (inside the caller's transaction).
@@ -841,8 +958,17 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
   std::vector<Queued> queued;
   std::vector<std::size_t> result_of(ops.size());
   queued.push_back({nullptr, nullptr, "BEGIN"});
+  const std::vector<bool> batched = batched_touches(ops, order);
+  Params touch_many;
+  std::size_t touch_many_at = 0;
+  if (std::find(batched.begin(), batched.end(), true) != batched.end()) {
+    touch_many = touch_many_params(ops, order, batched, /*guard=*/true);
+    touch_many_at = queued.size();
+    queued.push_back({&kTouchMany, &touch_many});
+  }
   for (std::size_t i : order) {
     const WriteOp& op = *ops[i];
+    if (batched[i]) continue;
     if (!op.touch) queued.push_back({&kLockHost, &op.lock_params});
     result_of[i] = queued.size();
     const Statement* write =
@@ -853,7 +979,7 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
   const Params none;
   Params head_params;
   std::vector<AuditEntry> entries;
-  std::vector<Params> audit_rows;
+  Params audit_rows;
   if (head != nullptr) {
     std::vector<const AuditEvent*> events;
     for (std::size_t i : order) {
@@ -863,9 +989,10 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
     head_params.integer(head->seq).text(head->hash);
     queued.push_back({&kAuditLockStmt, &none});
     queued.push_back({&kAuditHeadIs, &head_params});
-    audit_rows.reserve(entries.size());
-    for (const auto& e : entries) audit_rows.push_back(audit_params(e));
-    for (const auto& p : audit_rows) queued.push_back({&kAuditInsert, &p});
+    if (!entries.empty()) {
+      audit_rows = audit_many_params(entries);
+      queued.push_back({&kAuditInsertMany, &audit_rows});
+    }
   }
   queued.push_back({nullptr, nullptr, "COMMIT"});
   maybe_committed = true;
@@ -873,8 +1000,9 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
   if (!done.ok()) return done.error();
   std::vector<std::optional<PutReportResult>> outcomes(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    outcomes[i] = write_outcome(*ops[i], (*done)[result_of[i]].get());
+    if (!batched[i]) outcomes[i] = write_outcome(*ops[i], (*done)[result_of[i]].get());
   }
+  if (touch_many_at != 0) touch_many_outcomes(ops, batched, (*done)[touch_many_at].get(), outcomes);
   if (!entries.empty()) remember_head({entries.back().seq, entries.back().hash});
   return outcomes;
 }
@@ -888,7 +1016,16 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
   std::vector<Queued> first;
   first.push_back({nullptr, nullptr, "BEGIN"});
   std::vector<std::size_t> result_of(ops.size());
+  const std::vector<bool> batched = batched_touches(ops, order);
+  Params touch_many;
+  std::size_t touch_many_at = 0;
+  if (std::find(batched.begin(), batched.end(), true) != batched.end()) {
+    touch_many = touch_many_params(ops, order, batched, /*guard=*/false);
+    touch_many_at = first.size();
+    first.push_back({&kTouchMany, &touch_many});
+  }
   for (std::size_t i : order) {
+    if (batched[i]) continue;
     if (!ops[i]->touch) first.push_back({&kLockHost, &ops[i]->lock_params});
     result_of[i] = first.size();
     first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport, &ops[i]->params});
@@ -903,24 +1040,28 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
   if (!written.ok()) return written.error();
 
   std::vector<std::optional<PutReportResult>> outcomes(ops.size());
+  if (touch_many_at != 0) {
+    touch_many_outcomes(ops, batched, (*written)[touch_many_at].get(), outcomes);
+  }
   std::vector<const AuditEvent*> events;
   for (std::size_t i : order) {
-    outcomes[i] = write_outcome(*ops[i], (*written)[result_of[i]].get());
+    if (!batched[i]) outcomes[i] = write_outcome(*ops[i], (*written)[result_of[i]].get());
     // A touch that did not match changed nothing, so it is not audited either.
     if (outcomes[i] && ops[i]->audit) events.push_back(&*ops[i]->audit);
   }
 
   // Round trip 2: the batch's audit entries, chained after the head, and COMMIT.
   std::vector<Queued> second;
-  std::vector<Params> audit_rows;
+  Params audit_rows;
   std::optional<ChainHead> new_head;
   if (any_audit) {
     new_head = head_of(written->back().get());
     const auto entries = chain_after(*new_head, events);
-    audit_rows.reserve(entries.size());
-    for (const auto& e : entries) audit_rows.push_back(audit_params(e));
-    for (const auto& p : audit_rows) second.push_back({&kAuditInsert, &p});
-    if (!entries.empty()) new_head = ChainHead{entries.back().seq, entries.back().hash};
+    if (!entries.empty()) {
+      audit_rows = audit_many_params(entries);
+      second.push_back({&kAuditInsertMany, &audit_rows});
+      new_head = ChainHead{entries.back().seq, entries.back().hash};
+    }
   }
   second.push_back({nullptr, nullptr, "COMMIT"});
   maybe_committed = true;
@@ -974,6 +1115,9 @@ Result<std::optional<PutReportResult>> PostgresStore::touch_report(std::string_v
   auto op = std::make_unique<WriteOp>();
   op->touch = true;
   op->host_id = std::string(host_id);
+  op->touch_hash = std::string(report_hash);
+  op->touch_collected_at = std::string(collected_at);
+  op->touch_received = codec::to_unix(received_at);
   op->params.text(host_id)
       .text(report_hash)
       .text(collected_at)
