@@ -451,19 +451,32 @@ struct Api::Impl {
 
   static HttpResponse put_report(Api& api, Call& call) {
     const std::string& host_id = call.params.at("id");
-    auto report = hoststate::host_report_from_json(call.request.body, "request body");
-    if (!report.ok()) fail(400, "bad_request", report.error().message);
-    if (report->host.id != host_id) {
+    // Parsed into this handler thread's report, reused from request to request: its packages'
+    // strings keep their capacity, where a fresh report allocated ~2,800 of them per request.
+    thread_local core::HostReport parsed;
+    // An unusually large report's memory goes back when its request ends, however it ends.
+    struct TrimLarge {
+      ~TrimLarge() {
+        if (parsed.packages.capacity() > 10000) parsed = core::HostReport{};
+      }
+    } trim;
+    if (auto status =
+            hoststate::host_report_from_json_into(call.request.body, "request body", parsed);
+        !status.ok()) {
+      fail(400, "bad_request", status.error().message);
+    }
+    const core::HostReport& report = parsed;
+    if (report.host.id != host_id) {
       fail(400, "bad_request",
-           "/host/id is \"" + report->host.id + "\" but the URL names host \"" + host_id + "\"");
+           "/host/id is \"" + report.host.id + "\" but the URL names host \"" + host_id + "\"");
     }
     // Encoded and hashed once: the hash goes into the ack and the audit entry.
-    const store::PreparedReport prepared = store::prepare_report(*report);
+    const store::PreparedReport prepared = store::prepare_report(report);
     const std::string& hash = prepared.content_hash;
     const store::AuditEvent audit = event(call, "report.accept", host_id,
                                           {{"report_hash", hash},
-                                           {"packages", report->packages.size()},
-                                           {"collected_at", report->collected_at}});
+                                           {"packages", report.packages.size()},
+                                           {"collected_at", report.collected_at}});
     // The findings follow from the loaded index: evaluated before storing, so the report, its
     // ledger update and its audit entry commit in one transaction. Without an index there is
     // nothing to evaluate yet: the first import re-evaluates every host.
@@ -472,7 +485,7 @@ struct Api::Impl {
     std::string evaluation_error;
     if (evaluator.index) {
       auto evaluated =
-          diff_host(api.store_, *evaluator.matcher, *evaluator.index, *report, call.now);
+          diff_host(api.store_, *evaluator.matcher, *evaluator.index, report, call.now);
       if (evaluated.ok()) {
         diff = std::move(evaluated).value();
       } else {
@@ -492,7 +505,7 @@ struct Api::Impl {
     std::shared_ptr<const index::Index> evaluated = diff ? evaluator.index : nullptr;
     for (auto e = api.index_.evaluator(call.now); e.index && e.index != evaluated;
          e = api.index_.evaluator(call.now)) {
-      auto status = evaluate_host(api.store_, *e.matcher, *e.index, *report, call.now);
+      auto status = evaluate_host(api.store_, *e.matcher, *e.index, report, call.now);
       reply["evaluated"] = status.ok();
       if (!status.ok()) {
         reply["evaluation_error"] = status.error().message;
