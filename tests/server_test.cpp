@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -129,6 +130,7 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
     options.api.rate_burst = rate_limit;
     options.api.eval_threads = 2;
     options.api.import_feed = server::process_feed_importer(FLEETPATCH_BIN, data_dir_.string());
+    options.api.token_cache_ttl = token_cache_ttl_;
     auto created = server::Server::create(*store_, clock_, std::move(options));
     ASSERT_TRUE(created.ok()) << created.error().message;
     server_ = std::move(created).value();
@@ -213,6 +215,8 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
 
   core::FixedClock clock_{core::parse_rfc3339("2026-11-26T04:00:00Z").value()};
   fs::path data_dir_;
+  // Short, so that a test can wait for a cached token lookup to expire.
+  std::chrono::milliseconds token_cache_ttl_{300};
   std::string url_;
   std::string admin_url_;
   std::string pg_database_;
@@ -565,10 +569,24 @@ TEST_P(ServerTest, TokenCommandBootstrapsAnAdmin) {
                                " token list" + database);
   EXPECT_EQ(list_code, 0);
   EXPECT_THAT(list, HasSubstr("first-admin"));
+  // A second admin, made through the API and used once (so its lookup is cached), then revoked
+  // through the API: refused at once.
+  const auto second = call("POST", "/api/v1/tokens", token, R"({"name":"second","role":"admin"})");
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string second_token = json::parse(second.body)["token"];
+  ASSERT_EQ(call("GET", "/api/v1/tokens", second_token).status, 200);
+  const std::string second_id = *server::token_id(second_token);
+  ASSERT_EQ(call("DELETE", "/api/v1/tokens/" + second_id, token).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/tokens", second_token).status, 401)
+      << "revoked through the server: refused at once despite the token cache";
+
+  // Revoked by the command line, beside the server: refused once the server's cached lookup
+  // expires (token_cache_ttl_, 300 ms here), and from then on.
   auto [revoke_code, revoked] =
       run(std::string(FLEETPATCH_BIN) + " --data-dir " + data_dir_.string() + " token revoke " +
           *server::token_id(token) + database);
   EXPECT_EQ(revoke_code, 0) << revoked;
+  std::this_thread::sleep_for(token_cache_ttl_ + std::chrono::milliseconds(100));
   EXPECT_EQ(call("GET", "/api/v1/tokens", token).status, 401);
 }
 

@@ -432,6 +432,7 @@ struct Api::Impl {
     json revoked = json::array();
     if (auto previous = check(api.store_.get_setting(setting)); previous && !previous->empty()) {
       if (check(api.store_.revoke_token(*previous, call.now))) revoked.push_back(*previous);
+      api.tokens_.clear();  // the replaced token stops working at once
     }
     check(api.store_.put_setting(setting, record.id));
     call.caller.actor = "enroll " + host_id;
@@ -849,6 +850,7 @@ struct Api::Impl {
     if (!check(api.store_.revoke_token(id, call.now))) {
       fail(404, "not_found", "no token \"" + id + "\"");
     }
+    api.tokens_.clear();  // revoked here: refused at once, not when its cache entry expires
     api_audit(api, call, "token.revoke", id, json::object());
     return no_content();
   }
@@ -968,7 +970,14 @@ struct Api::Impl {
       why = "malformed token: expected Authorization: Bearer fpt_...";
       return std::nullopt;
     }
-    auto record = check(api.store_.find_token_by_hash(sha256_hex(*token)));
+    const std::string hash = sha256_hex(*token);
+    const auto now = TokenCache::Clock::now();
+    std::optional<store::TokenRecord> record = api.tokens_.find(hash, now);
+    if (!record) {
+      const std::uint64_t generation = api.tokens_.generation();
+      record = check(api.store_.find_token_by_hash(hash));
+      if (record) api.tokens_.put(*record, now, generation);  // only valid ones are kept
+    }
     if (!record) {
       why = "unknown token";
       return std::nullopt;
@@ -1119,7 +1128,8 @@ Api::Api(store::Store& store, const core::Clock& clock, ApiConfig config)
     : store_(store),
       clock_(clock),
       config_(std::move(config)),
-      limiter_(config_.rate_limit, config_.rate_burst) {}
+      limiter_(config_.rate_limit, config_.rate_burst),
+      tokens_(config_.token_cache_ttl) {}
 
 Api::~Api() = default;
 

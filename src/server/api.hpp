@@ -15,6 +15,7 @@
 // Thread-safety: handle() and reject() may be called from any number of threads at once.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,7 @@
 #include "server/http.hpp"
 #include "server/metrics.hpp"
 #include "server/rate_limit.hpp"
+#include "server/token_cache.hpp"
 #include "store/store.hpp"
 
 namespace fleetpatch::server {
@@ -52,6 +54,8 @@ struct ApiConfig {
   unsigned eval_threads = 0;
   /// Null: POST /api/v1/feeds/import answers 503.
   FeedImporter import_feed;
+  /// How long a token found valid is remembered (token_cache.hpp); 0 = look every token up.
+  std::chrono::milliseconds token_cache_ttl{5000};
 };
 
 /// The loaded advisory index, swapped atomically after an import: a reader holds the shared_ptr
@@ -117,6 +121,7 @@ class Api {
   IndexHolder index_;
   Metrics metrics_;
   RateLimiter limiter_;
+  TokenCache tokens_;
   std::mutex fleet_mutex_;  // one import / re-evaluation at a time
   friend struct Impl;
 };

@@ -30,6 +30,7 @@ struct ServeArgs {
   std::size_t max_body = 16u << 20;
   std::string rate_limit = "50/s";
   unsigned threads = 64;
+  double token_cache_seconds = 5;
 };
 
 /// The running executable, for the feed importer's child process.
@@ -104,6 +105,8 @@ int run_serve(Context& ctx, const ServeArgs& args) {
   const bool enrollment = secret->has_value();
   options.api.enroll_secret = std::move(secret).value();
   options.api.rate_limit = *rate;
+  options.api.token_cache_ttl =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args.token_cache_seconds * 1000));
   options.api.rate_burst = std::max(10.0, 2 * *rate);
   options.api.import_feed = server::process_feed_importer(self_executable(), data_dir);
   auto server = server::Server::create(**store, *ctx.clock, std::move(options));
@@ -153,6 +156,11 @@ void add_serve_command(CLI::App& app, Context& ctx, int* exit_code) {
   cmd->add_option("--rate-limit", args->rate_limit,
                   "requests per token (per client address without one): N/s, N/m, or 0 = off "
                   "(default 50/s)");
+  cmd->add_option("--token-cache", args->token_cache_seconds,
+                  "seconds a token found valid is remembered instead of looked up again; a token "
+                  "revoked through this server is refused at once, one revoked elsewhere within "
+                  "this time (default 5; 0 = look every request's token up)")
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--threads", args->threads,
                   "worker threads: each answers one request at a time, for any connection "
                   "(default 64)");
