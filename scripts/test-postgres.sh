@@ -9,6 +9,9 @@
 # local connections, and has a superuser role `fleetpatch` owning the database fleetpatch_test:
 #   postgresql://fleetpatch@127.0.0.1:PORT/fleetpatch_test
 # fsync stays on: the durability tests rely on acknowledged commits surviving a SIGKILL.
+# PG_TUNING=fleet (make bench-server) configures it the way docs/store.md recommends for a fleet
+# server instead of the small defaults: 2 GB of shared buffers, 8 GB of WAL between checkpoints,
+# lz4 WAL compression. fsync and synchronous_commit stay on either way.
 #
 # initdb and postgres refuse to run as root. When we are root (CI), DIR is owned by the
 # `postgres` system user (Debian's postgresql package creates it) and the binaries run through
@@ -163,6 +166,16 @@ full_page_writes = on
 logging_collector = off
 log_min_messages = warning
 EOF
+if [ "${PG_TUNING:-}" = fleet ]; then
+  cat >>"$data/postgresql.conf" <<EOF
+# PG_TUNING=fleet: docs/store.md "PostgreSQL settings for a fleet"
+shared_buffers = 2GB
+max_wal_size = 8GB
+checkpoint_timeout = 15min
+wal_buffers = 64MB
+wal_compression = lz4
+EOF
+fi
 
 if ! pg "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null 2>&1; then
   echo "test-postgres: the server did not start on 127.0.0.1:$port" >&2
