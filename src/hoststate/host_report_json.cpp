@@ -4,9 +4,11 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -146,36 +148,73 @@ std::optional<dom::element> find(dom::object parent, std::string_view key) {
   return found;
 }
 
-/// An object's members, read once: find() over them answers what find() over the object does
-/// (the last of duplicate keys, null as absent) without walking simdjson's tape again for every
-/// key. Used for packages, of which a report has hundreds.
-struct Members {
-  static constexpr std::size_t kMax = 16;
-  dom::object object;
-  std::array<std::pair<std::string_view, dom::element>, kMax> items{};
-  std::size_t size = 0;
-  bool overflow = false;  // more than kMax members: find() walks the object itself
-};
-
-Members members_of(dom::object object) {
-  Members m;
-  m.object = object;
-  for (const auto field : object) {
-    if (m.size == Members::kMax) {
-      m.overflow = true;
-      break;
-    }
-    m.items[m.size++] = {field.key, field.value};
-  }
-  return m;
+// `key` (of length N - 1, checked by the caller) is `name`: a fixed-size compare the compiler
+// inlines, where string_view's == calls memcmp.
+template <std::size_t N>
+bool same_key(std::string_view key, const char (&name)[N]) {
+  return std::memcmp(key.data(), name, N - 1) == 0;
 }
 
-std::optional<dom::element> find(const Members& parent, std::string_view key) {
-  if (parent.overflow) return find(parent.object, key);
-  std::optional<dom::element> found;
-  for (std::size_t i = 0; i < parent.size; ++i) {
-    if (parent.items[i].first == key) found = parent.items[i].second;
+/// The members of a package object the reader asks for: slot() numbers them 0..kSlots-1, and
+/// gives kSlots for any other member (ignored).
+struct PackageKeys {
+  static constexpr std::size_t kName = 0, kVersion = 1, kArch = 2, kSource = 3, kModule = 4,
+                               kInstallTime = 5, kSlots = 6;
+  static std::size_t slot(std::string_view key) {
+    switch (key.size()) {
+      case 4:
+        if (same_key(key, "name")) return kName;
+        if (same_key(key, "arch")) return kArch;
+        break;
+      case 6:
+        if (same_key(key, "source")) return kSource;
+        if (same_key(key, "module")) return kModule;
+        break;
+      case 7:
+        if (same_key(key, "version")) return kVersion;
+        break;
+      case 12:
+        if (same_key(key, "install_time")) return kInstallTime;
+        break;
+      default:
+        break;
+    }
+    return kSlots;
   }
+};
+
+/// The same for a package's "source" object.
+struct SourceKeys {
+  static constexpr std::size_t kName = 0, kVersion = 1, kSlots = 2;
+  static std::size_t slot(std::string_view key) {
+    if (key.size() == 4 && same_key(key, "name")) return kName;
+    if (key.size() == 7 && same_key(key, "version")) return kVersion;
+    return kSlots;
+  }
+};
+
+/// An object's members read in one pass into one slot per key of `Keys`: find() over them
+/// answers what find() over the object does (the last of duplicate keys, null as absent),
+/// without comparing each key asked for with each member and walking simdjson's tape again for
+/// every key. Used for the objects a report has hundreds of: packages and their sources.
+template <typename Keys>
+struct KnownMembers {
+  explicit KnownMembers(dom::object object) {
+    for (const auto field : object) {
+      if (const auto slot = Keys::slot(field.key); slot != Keys::kSlots) values[slot] = field.value;
+    }
+  }
+  std::array<std::optional<dom::element>, Keys::kSlots> values{};
+};
+
+template <typename Keys>
+std::optional<dom::element> find(const KnownMembers<Keys>& parent, std::string_view key) {
+  const auto slot = Keys::slot(key);
+  if (slot == Keys::kSlots) {
+    // The reader asked for a member its key table does not list: a bug here, not in the input.
+    throw std::logic_error("host report reader: \"" + std::string(key) + "\" is not in its table");
+  }
+  const auto& found = parent.values[slot];
   if (found && found->is_null()) return std::nullopt;
   return found;
 }
@@ -443,7 +482,7 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
   std::string source_pointer;  // reused across packages
   auto read_package = [&](dom::object object, const std::string& p,
                           core::Package& pkg) -> std::optional<core::Error> {
-    const Members item = members_of(object);
+    const KnownMembers<PackageKeys> item(object);
     if (auto e = r.string(item, p, "name", pkg.name, true)) return e;
     if (auto e = r.string(item, p, "version", pkg.version, true)) return e;
     if (auto e = r.string(item, p, "arch", pkg.arch, false)) return e;
@@ -452,8 +491,11 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
     if (auto e = r.member_object(item, p, "source", false, source, has_source)) return e;
     if (has_source) {
       source_pointer.assign(p).append("/source");
-      if (auto e = r.string(source, source_pointer, "name", pkg.source_name, false)) return e;
-      if (auto e = r.string(source, source_pointer, "version", pkg.source_version, false)) {
+      const KnownMembers<SourceKeys> source_members(source);
+      if (auto e = r.string(source_members, source_pointer, "name", pkg.source_name, false)) {
+        return e;
+      }
+      if (auto e = r.string(source_members, source_pointer, "version", pkg.source_version, false)) {
         return e;
       }
     } else {
