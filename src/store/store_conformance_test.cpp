@@ -514,6 +514,44 @@ TEST_P(StoreConformance, LedgerUpdatesAndFixedRecords) {
   EXPECT_TRUE(all[0].cves.empty());
 }
 
+// As the fleet re-evaluation sends them: ledgers already encoded, many hosts in one call
+// (PostgreSQL writes them as one statement), with fixed records; and one host twice in one call,
+// where the later update wins.
+TEST_P(StoreConformance, ManyEncodedLedgersInOneCall) {
+  const auto t1 = at("2026-01-01T00:00:00Z");
+  const auto t2 = at("2026-02-01T00:00:00Z");
+  std::vector<LedgerUpdate> updates;
+  for (int i = 0; i < 40; ++i) {
+    const std::string host = "e" + std::to_string(i);
+    put(synthetic_report(host, 1));
+    LedgerUpdate u;
+    u.host_id = host;
+    const std::vector<LedgerEntry> open = {
+        {"pkg" + std::to_string(i) + " DSA-" + std::to_string(i), t1}, {"zz DSA-0", t2}};
+    u.current_encoded = codec::encode_ledger(open);
+    if (i % 10 == 0)
+      u.fixed.push_back({host, "old DSA-7", "old", {"CVE-2025-7"}, core::Severity::kLow, t1, t2});
+    updates.push_back(std::move(u));
+  }
+  ASSERT_TRUE(store().apply_ledger_updates(updates).ok());
+  for (int i = 0; i < 40; ++i) {
+    const auto ledger = store().get_ledger("e" + std::to_string(i)).value();
+    ASSERT_EQ(ledger.size(), 2u) << i;
+    EXPECT_EQ(ledger[0].key, "pkg" + std::to_string(i) + " DSA-" + std::to_string(i));
+    EXPECT_EQ(ledger[1].first_seen, t2);
+  }
+  EXPECT_EQ(store().fixed_records("").value().size(), 4u);
+
+  LedgerUpdate first{"e1", {{"first DSA-1", t1}}, {}, {}};
+  LedgerUpdate second{"e1", {{"second DSA-2", t2}}, {}, {}};
+  LedgerUpdate gone{"e2", {}, {}, {}};
+  ASSERT_TRUE(store().apply_ledger_updates({first, gone, second}).ok());
+  const auto e1 = store().get_ledger("e1").value();
+  ASSERT_EQ(e1.size(), 1u);
+  EXPECT_EQ(e1[0].key, "second DSA-2");
+  EXPECT_TRUE(store().get_ledger("e2").value().empty());
+}
+
 TEST_P(StoreConformance, LargeLedgerRoundTrip) {
   put(synthetic_report("a", 2));
   std::vector<LedgerEntry> entries;

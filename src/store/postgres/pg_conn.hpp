@@ -48,6 +48,7 @@ class Params {
   Params& text(std::string_view value);
   Params& integer(std::int64_t value);
   Params& binary(std::string_view value);
+  Params& binary(std::string&& value);
   Params& null();
   Params& optional_text(const std::optional<std::string>& value);
 
@@ -91,6 +92,36 @@ class TextArray {
 
  private:
   std::string text_ = "{";
+};
+
+/// A one-dimensional PostgreSQL array in binary form (array_recv's input), to send many bytea
+/// values as one parameter without the hex escaping the text form would need. Sent with
+/// Params::binary; `element_oid` is the element type's OID (17 bytea, 25 text).
+class BinaryArray {
+ public:
+  explicit BinaryArray(std::uint32_t element_oid) {
+    // Header: 1 dimension, no NULLs, the element type, the length (set by take()), lower bound 1.
+    for (const std::uint32_t v : {1u, 0u, element_oid, 0u, 1u}) put32(v);
+  }
+  BinaryArray& add(std::string_view value) {
+    put32(static_cast<std::uint32_t>(value.size()));
+    data_.append(value);
+    ++count_;
+    return *this;
+  }
+  std::size_t size() const { return count_; }
+  /// The array (each element a 4-byte big-endian length and its bytes); leaves this empty.
+  std::string take() {
+    for (int i = 0; i < 4; ++i) data_[12 + i] = static_cast<char>(count_ >> (24 - 8 * i));
+    return std::move(data_);
+  }
+
+ private:
+  void put32(std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) data_.push_back(static_cast<char>(v >> shift));
+  }
+  std::size_t count_ = 0;
+  std::string data_;
 };
 
 /// Which format libpq returns result columns in. Binary is used only for queries whose columns
@@ -234,6 +265,14 @@ inline Params& Params::binary(std::string_view value) {
   values_.push_back(static_cast<int>(storage_.size()));
   storage_.emplace_back(value);
   lengths_.push_back(static_cast<int>(value.size()));
+  formats_.push_back(1);
+  return *this;
+}
+
+inline Params& Params::binary(std::string&& value) {
+  values_.push_back(static_cast<int>(storage_.size()));
+  lengths_.push_back(static_cast<int>(value.size()));
+  storage_.push_back(std::move(value));
   formats_.push_back(1);
   return *this;
 }

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -277,6 +278,12 @@ const Statement kGetLedger{11, "fp_get_ledger", "SELECT body FROM ledgers WHERE 
 const Statement kPutLedger{12, "fp_put_ledger",
                            "INSERT INTO ledgers (host_id, body) VALUES ($1, $2::bytea) "
                            "ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body"};
+// The ledgers of many hosts (each at most once) in one statement: re-evaluation rewrites every
+// host's ledger, and one statement per host was a large share of it.
+const Statement kPutLedgerMany{35, "fp_put_ledger_many",
+                               "INSERT INTO ledgers (host_id, body) SELECT * FROM "
+                               "unnest($1::text[], $2::bytea[]) "
+                               "ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body"};
 const Statement kDeleteLedger{13, "fp_delete_ledger", "DELETE FROM ledgers WHERE host_id = $1"};
 const Statement kInsertFixed{14, "fp_insert_fixed",
                              "INSERT INTO fixed_findings (host_id, key, package, cves, severity, "
@@ -549,18 +556,22 @@ void touch_many_outcomes(const std::vector<WriteOp*>& ops, const std::vector<boo
 }
 
 /// The statements that apply one ledger update (inside the caller's transaction).
-std::vector<std::pair<const Statement*, Params>> ledger_statements(const LedgerUpdate& u) {
+/// `with_ledger` false: only the fixed records (the caller writes the ledger itself).
+std::vector<std::pair<const Statement*, Params>> ledger_statements(const LedgerUpdate& u,
+                                                                   bool with_ledger = true) {
   std::vector<std::pair<const Statement*, Params>> out;
-  Params ledger;
-  ledger.text(u.host_id);
-  if (!u.current_encoded.empty()) {
-    ledger.binary(u.current_encoded);
-    out.emplace_back(&kPutLedger, std::move(ledger));
-  } else if (u.current.empty()) {
-    out.emplace_back(&kDeleteLedger, std::move(ledger));
-  } else {
-    ledger.binary(codec::encode_ledger(u.current));
-    out.emplace_back(&kPutLedger, std::move(ledger));
+  if (with_ledger) {
+    Params ledger;
+    ledger.text(u.host_id);
+    if (!u.current_encoded.empty()) {
+      ledger.binary(u.current_encoded);
+      out.emplace_back(&kPutLedger, std::move(ledger));
+    } else if (u.current.empty()) {
+      out.emplace_back(&kDeleteLedger, std::move(ledger));
+    } else {
+      ledger.binary(codec::encode_ledger(u.current));
+      out.emplace_back(&kPutLedger, std::move(ledger));
+    }
   }
   for (const auto& f : u.fixed) {
     Params fixed;
@@ -1223,14 +1234,31 @@ Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) 
 Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
   if (updates.empty()) return {};
   // Everything in one pipelined transaction: a batch of thousands of hosts is one round trip.
+  // The ledgers themselves go as one kPutLedgerMany when every host appears once (the fleet
+  // re-evaluation's batches); deletions, fixed records and repeated hosts one statement each.
+  std::unordered_set<std::string_view> hosts;
+  bool distinct = true;
+  for (const auto& u : updates) distinct = distinct && hosts.insert(u.host_id).second;
   std::vector<std::pair<const Statement*, Params>> statements;
+  pg::TextArray ids;
+  pg::BinaryArray bodies(/*bytea*/ 17);
   for (const auto& u : updates) {
-    auto more = ledger_statements(u);
+    const bool put = !u.current_encoded.empty() || !u.current.empty();
+    if (distinct && put) {
+      ids.add(u.host_id);
+      bodies.add(u.current_encoded.empty() ? std::string_view(codec::encode_ledger(u.current))
+                                           : std::string_view(u.current_encoded));
+    }
+    auto more = ledger_statements(u, /*with_ledger=*/!(distinct && put));
     std::move(more.begin(), more.end(), std::back_inserter(statements));
   }
+  const bool any_many = bodies.size() > 0;
+  Params many;
+  if (any_many) many.text(ids.str()).binary(bodies.take());
   std::vector<Queued> queued;
-  queued.reserve(statements.size() + 2);
+  queued.reserve(statements.size() + 3);
   queued.push_back({nullptr, nullptr, "BEGIN"});
+  if (any_many) queued.push_back({&kPutLedgerMany, &many});
   for (const auto& [statement, params] : statements) queued.push_back({statement, &params});
   queued.push_back({nullptr, nullptr, "COMMIT"});
   auto lease = pool_.acquire();
