@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -523,7 +524,12 @@ std::optional<core::Error> read_report(const Reader& r, dom::element root, core:
   };
   if (const auto packages = find(doc, "packages")) {
     dom::array items;
-    if (packages->get_array().get(items) == simdjson::SUCCESS) out.packages.reserve(items.size());
+    // Capped: an array of 5 million empty objects fits into a 16 MiB body, and reserving that
+    // many packages before reading the first would take gigabytes; a real host has thousands.
+    constexpr std::size_t kMaxReserved = 20000;
+    if (packages->get_array().get(items) == simdjson::SUCCESS) {
+      out.packages.reserve(std::min(items.size(), kMaxReserved));
+    }
   }
   if (auto e = r.array(doc, "", "packages", true, out.packages, read_package)) return e;
 
