@@ -81,6 +81,7 @@ int run_serve(Context& ctx, const ServeArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);  // only ever sent to the watcher below, to wake it
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string data_dir = ctx.data_dir();
@@ -127,7 +128,7 @@ int run_serve(Context& ctx, const ServeArgs& args) {
   });
   const core::Status status = running->run();
   // Wakes the watcher when the server stopped on its own (a listen failure).
-  pthread_kill(watcher.native_handle(), SIGTERM);
+  pthread_kill(watcher.native_handle(), SIGUSR1);
   watcher.join();
   if (!status.ok()) return fail(status.error().message);
   err << "fleetpatch serve: stopped" << std::endl;
