@@ -161,32 +161,31 @@ RequestParser::State RequestParser::parse(std::string_view buffer) {
       head_started_ = true;
     }
     const std::string_view head = buffer.substr(head_start_);
+    // The request line is judged as soon as it is complete, before the size of the head, and
+    // the same way whether or not the rest of the head has arrived: where the TCP segments
+    // happen to split a request never changes the answer. (A TLS handshake sent to a plain port
+    // is refused at once instead of after max_head bytes.)
+    const auto eol = head.find('\n');
+    if (eol == std::string_view::npos ? head.size() > kMaxRequestLine : eol > kMaxRequestLine) {
+      return fail(414, "the request line is too long");
+    }
+    if (eol != std::string_view::npos && !line_checked_) {
+      const std::string_view line = head.substr(0, eol);
+      const auto sp = line.find(' ');
+      if (line.empty() || line.back() != '\r' || sp == std::string_view::npos ||
+          !is_token(line.substr(0, sp))) {
+        return fail(400, "malformed request line");
+      }
+      line_checked_ = true;
+    }
     const auto end = head.find("\r\n\r\n", scan_ >= 3 ? scan_ - 3 : 0);
     if (end == std::string_view::npos) {
-      // Refuse early what cannot become a request: a request line that is already too long or
-      // malformed (a TLS handshake sent to a plain port, say) need not wait for max_head bytes.
-      const auto eol = head.find('\n');
-      if (eol == std::string_view::npos ? head.size() > kMaxRequestLine : eol > kMaxRequestLine) {
-        return fail(414, "the request line is too long");
-      }
       if (head.size() > limits_.max_head) {
         return fail(431, "the request head exceeds " + std::to_string(limits_.max_head) + " bytes");
-      }
-      if (eol != std::string_view::npos && !line_checked_) {
-        const std::string_view line = head.substr(0, eol);
-        const auto sp = line.find(' ');
-        if (line.empty() || line.back() != '\r' || sp == std::string_view::npos ||
-            !is_token(line.substr(0, sp))) {
-          return fail(400, "malformed request line");
-        }
-        line_checked_ = true;
       }
       scan_ = head.size();
       return State::kNeedMore;
     }
-    // The same refusals as for a head still arriving, so that where the TCP segments happen to
-    // split a request never changes the answer.
-    if (head.find('\n') > kMaxRequestLine) return fail(414, "the request line is too long");
     if (end + 4 > limits_.max_head) {
       return fail(431, "the request head exceeds " + std::to_string(limits_.max_head) + " bytes");
     }

@@ -224,6 +224,16 @@ TEST(HttpParse, LimitsOnHeadHeadersAndBody) {
   EXPECT_EQ(long_head.parse(raw), State::kError) << "refused before the head is complete";
   EXPECT_EQ(long_head.error_status(), 431);
 
+  // A malformed request line is what the answer names, whether the oversized head arrives at
+  // once or in pieces (the fuzzer found the two disagreeing).
+  const std::string junk = "INFO: not a request\n" + std::string(2000, 'a');
+  RequestParser junk_whole(limits);
+  EXPECT_EQ(junk_whole.parse(junk), State::kError);
+  EXPECT_EQ(junk_whole.error_status(), 400);
+  RequestParser junk_split(limits);
+  EXPECT_EQ(junk_split.parse(junk.substr(0, 30)), State::kError);
+  EXPECT_EQ(junk_split.error_status(), 400);
+
   RequestParser long_line(limits);
   EXPECT_EQ(long_line.parse("GET /" + std::string(9000, 'a')), State::kError);
   EXPECT_EQ(long_line.error_status(), 414);
