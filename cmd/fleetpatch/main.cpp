@@ -4,7 +4,9 @@
 #include "context.hpp"
 #include "platform/posix_env.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace fleetpatch;
   platform::PosixEnv env;
   platform::SystemClock clock;
@@ -32,4 +34,19 @@ int main(int argc, char** argv) {
   }
   std::cout.flush();
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Commands report their errors as results; an exception reaching here is a bug (or memory
+  // exhaustion). Say so and exit with the error status instead of aborting with a core dump.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "fleetpatch: internal error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "fleetpatch: internal error" << std::endl;
+  }
+  return fleetpatch::cli::kExitError;
 }

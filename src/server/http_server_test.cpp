@@ -198,6 +198,7 @@ TEST(HttpServer, KeepAliveConnectionsFromManyClientsAtOnce) {
   constexpr int kRequests = 50;
   std::atomic<int> good{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       httplib::Client client("127.0.0.1", server.port());
@@ -415,6 +416,7 @@ TEST_F(HttpServerTls, ServesRequestsLargeBodiesAndLargeAnswersOverTls) {
   ServerUnderTest server(options);
   std::atomic<int> good{0};
   std::vector<std::thread> clients;
+  clients.reserve(4);
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&] {
       httplib::SSLClient client("127.0.0.1", server.port());

@@ -90,6 +90,7 @@ class Background {
         ::dup2(fd, STDERR_FILENO);
       }
       std::vector<char*> args;
+      args.reserve(argv.size() + 1);
       for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
       ::execv(args[0], args.data());
