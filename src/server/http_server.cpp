@@ -35,6 +35,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -60,6 +61,13 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// The worker's read buffer: a socket is read into it, then what arrived is appended to the
+// connection's input (or dropped, when lingering).
+char* scratch() {
+  thread_local const std::unique_ptr<char[]> buffer(new char[kReadChunk]);
+  return buffer.get();
 }
 
 std::string errno_text(int error) { return std::strerror(error); }
@@ -357,21 +365,21 @@ class EpollServer final : public HttpServer {
   }
 
   Io read_some(Connection* c) {
-    thread_local std::unique_ptr<char[]> scratch(new char[kReadChunk]);
+    char* const buffer = scratch();
     if (c->ssl != nullptr) {
       ERR_clear_error();
       std::size_t n = 0;
-      const int r = SSL_read_ex(c->ssl, scratch.get(), kReadChunk, &n);
+      const int r = SSL_read_ex(c->ssl, buffer, kReadChunk, &n);
       if (r == 1) {
-        c->in.append(scratch.get(), n);
+        c->in.append(buffer, n);
         return Io::kDone;
       }
       return ssl_status(c, r);
     }
     for (;;) {
-      const ssize_t n = ::recv(c->fd, scratch.get(), kReadChunk, 0);
+      const ssize_t n = ::recv(c->fd, buffer, kReadChunk, 0);
       if (n > 0) {
-        c->in.append(scratch.get(), static_cast<std::size_t>(n));
+        c->in.append(buffer, static_cast<std::size_t>(n));
         return Io::kDone;
       }
       if (n == 0) return Io::kEof;
@@ -424,9 +432,9 @@ class EpollServer final : public HttpServer {
   }
 
   void discard_input(Connection* c) {
-    thread_local std::unique_ptr<char[]> scratch(new char[kReadChunk]);
+    char* const buffer = scratch();
     for (;;) {
-      const ssize_t n = ::recv(c->fd, scratch.get(), kReadChunk, 0);
+      const ssize_t n = ::recv(c->fd, buffer, kReadChunk, 0);
       if (n > 0) continue;
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return arm(c, Io::kWantRead);

@@ -537,6 +537,18 @@ Params touch_many_params(const std::vector<WriteOp*>& ops, const std::vector<std
   return p;
 }
 
+/// Queues one kTouchMany for the batched touches (if any) with its parameters in `params`,
+/// which must outlive the pipeline; returns its index in `queued`, 0 when there is none.
+std::size_t queue_touch_many(const std::vector<WriteOp*>& ops,
+                             const std::vector<std::size_t>& order,
+                             const std::vector<bool>& batched, bool guard, Params& params,
+                             std::vector<Queued>& queued) {
+  if (std::find(batched.begin(), batched.end(), true) == batched.end()) return 0;
+  params = touch_many_params(ops, order, batched, guard);
+  queued.push_back({&kTouchMany, &params});
+  return queued.size() - 1;
+}
+
 /// The outcomes of the batched touches from kTouchMany's result (a touch without a row did not
 /// match).
 void touch_many_outcomes(const std::vector<WriteOp*>& ops, const std::vector<bool>& batched,
@@ -971,12 +983,8 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
   queued.push_back({nullptr, nullptr, "BEGIN"});
   const std::vector<bool> batched = batched_touches(ops, order);
   Params touch_many;
-  std::size_t touch_many_at = 0;
-  if (std::find(batched.begin(), batched.end(), true) != batched.end()) {
-    touch_many = touch_many_params(ops, order, batched, /*guard=*/true);
-    touch_many_at = queued.size();
-    queued.push_back({&kTouchMany, &touch_many});
-  }
+  const std::size_t touch_many_at =
+      queue_touch_many(ops, order, batched, /*guard=*/true, touch_many, queued);
   for (std::size_t i : order) {
     const WriteOp& op = *ops[i];
     if (batched[i]) continue;
@@ -1029,12 +1037,8 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
   std::vector<std::size_t> result_of(ops.size());
   const std::vector<bool> batched = batched_touches(ops, order);
   Params touch_many;
-  std::size_t touch_many_at = 0;
-  if (std::find(batched.begin(), batched.end(), true) != batched.end()) {
-    touch_many = touch_many_params(ops, order, batched, /*guard=*/false);
-    touch_many_at = first.size();
-    first.push_back({&kTouchMany, &touch_many});
-  }
+  const std::size_t touch_many_at =
+      queue_touch_many(ops, order, batched, /*guard=*/false, touch_many, first);
   for (std::size_t i : order) {
     if (batched[i]) continue;
     if (!ops[i]->touch) first.push_back({&kLockHost, &ops[i]->lock_params});
