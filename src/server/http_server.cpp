@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "server/http.hpp"
 #include "server/http_parse.hpp"
@@ -66,8 +67,8 @@ std::int64_t now_ms() {
 // The worker's read buffer: a socket is read into it, then what arrived is appended to the
 // connection's input (or dropped, when lingering).
 char* scratch() {
-  thread_local const std::unique_ptr<char[]> buffer(new char[kReadChunk]);
-  return buffer.get();
+  thread_local std::vector<char> buffer(kReadChunk);
+  return buffer.data();
 }
 
 std::string errno_text(int error) { return std::strerror(error); }
