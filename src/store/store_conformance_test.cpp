@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -949,6 +950,107 @@ TEST_P(StoreConformance, ConcurrentPutReports) {
   const auto audit = verify_audit(store());
   EXPECT_TRUE(audit.ok) << audit.problem;
   EXPECT_EQ(audit.entries, kThreads * kPerThread);
+}
+
+// Threads whose puts overlap on hosts (so one group-commit batch holds hosts written once, which
+// PostgreSQL stores with one statement for all, and hosts written twice, stored one by one), with
+// host fields that need escaping in an array literal, ledger updates committed with some puts and
+// a new host in every round. Every put must count once, the last one of each host win, the
+// changed flag follow the content and every ledger update land.
+TEST_P(StoreConformance, ConcurrentPutsOfOverlappingHostsInOneBatch) {
+  constexpr int kHosts = 20;
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 10;
+  const auto t0 = at("2026-11-26T04:00:00Z");
+  std::atomic<int> errors{0};
+  std::mutex mu;
+  std::map<std::string, int> puts;                // host -> accepted puts
+  std::map<std::string, std::set<int>> variants;  // host -> variants written
+  std::map<std::string, std::string> ledger_of;   // host -> the ledger key written last
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        // Threads t and t + 4 write the same host in the same round.
+        const bool fresh = round % 3 == 2;
+        const std::string id = fresh ? "n" + std::to_string(t) + "-" + std::to_string(round)
+                                     : "o" + std::to_string((t % 4 + round * 4) % kHosts);
+        const int variant = (t + round) % 2;
+        auto report = synthetic_report(id, 12, variant);
+        report.host.hostname = "web \"" + id + "\", {a\\b}";
+        report.host.tags = {"x,y", "{z}", "q\"uote"};
+        report.kernel.running = "6.1 \\ NULL";
+        const PreparedReport prepared = prepare_report(report);
+        LedgerUpdate ledger;
+        ledger.host_id = id;
+        const std::string key = "package-" + std::to_string(t) + " ADV-" + std::to_string(round);
+        ledger.current_encoded = codec::encode_ledger({{key, t0}});
+        const bool with_ledger = t % 2 == 0;
+        const AuditEvent audit{t0, "host:" + id, "report.accept", id, "{}"};
+        auto r = store().put_prepared_report(prepared, t0 + std::chrono::seconds(round), &audit,
+                                             with_ledger ? &ledger : nullptr);
+        if (!r.ok()) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        ++puts[id];
+        variants[id].insert(variant);
+        if (with_ledger) ledger_of[id] = key;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(errors.load(), 0);
+  int total = 0;
+  for (const auto& [id, n] : puts) {
+    total += n;
+    const auto host = store().get_host(id).value();
+    ASSERT_TRUE(host.has_value()) << id;
+    EXPECT_EQ(host->report_seq, n) << id << ": every put counts once";
+    EXPECT_EQ(host->hostname, "web \"" + id + "\", {a\\b}");
+    EXPECT_EQ(host->tags, (std::vector<std::string>{"x,y", "{z}", "q\"uote"}));
+    const auto stored = store().get_report(id).value().value();
+    EXPECT_EQ(stored.kernel.running, "6.1 \\ NULL");
+    EXPECT_EQ(host->report_hash, report_content_hash(stored)) << id;
+    EXPECT_TRUE(variants[id].contains(stored.packages[0].version[4] - '0')) << id;
+    if (const auto it = ledger_of.find(id); it != ledger_of.end()) {
+      const auto entries = store().get_ledger(id).value();
+      ASSERT_EQ(entries.size(), 1U) << id;
+      // Concurrent writers of one host may commit in either order; the key is one of theirs.
+      EXPECT_TRUE(entries[0].key.starts_with("package-")) << entries[0].key;
+    }
+  }
+  EXPECT_EQ(total, kThreads * kRounds);
+  const auto audit = verify_audit(store());
+  EXPECT_TRUE(audit.ok) << audit.problem;
+  EXPECT_EQ(audit.entries, total);
+}
+
+// A put whose content equals the stored one writes no body and says so, also when it is stored
+// together with other hosts' puts.
+TEST_P(StoreConformance, UnchangedPutAmongOthersIsReportedUnchanged) {
+  constexpr int kThreads = 6;
+  for (int t = 0; t < kThreads; ++t) put(synthetic_report("u" + std::to_string(t), 8));
+  std::vector<int> changed(kThreads, -1);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Even threads send the same content again, odd ones a new version.
+      const auto report = synthetic_report("u" + std::to_string(t), 8, t % 2);
+      auto r = store().put_report(report, at("2026-11-26T05:00:00Z"), nullptr);
+      changed[t] = r.ok() ? static_cast<int>(r->changed) : -1;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(changed[t], t % 2) << "host u" << t;
+    EXPECT_EQ(store().get_host("u" + std::to_string(t)).value()->report_seq, 2);
+    EXPECT_EQ(store().get_report("u" + std::to_string(t)).value().value(),
+              synthetic_report("u" + std::to_string(t), 8, t % 2));
+  }
 }
 
 // The durability contract itself: a child process puts reports from four threads and writes
