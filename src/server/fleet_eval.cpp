@@ -171,12 +171,11 @@ store::LedgerUpdate update_ledger(const std::string& host_id,
   return ledger_update(host_id, previous, current, now, nullptr);
 }
 
-LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
-                       const match::HostMatches& current, core::TimePoint now,
-                       const index::Index* index) {
-  thread_local DiffScratch scratch;
-  DiffScratch& sc = scratch;
-  // The current keys, "PACKAGE FIRST-ADVISORY" as finding_key makes them, in one buffer.
+namespace {
+
+/// The current keys, "PACKAGE FIRST-ADVISORY" as finding_key makes them, in one buffer
+/// (sc.keys), as views sorted and unique (sc.sorted).
+void current_keys(const match::HostMatches& current, DiffScratch& sc) {
   sc.keys.clear();
   sc.spans.clear();
   for (const match::FindingRef& f : current.findings) {
@@ -200,7 +199,11 @@ LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerVie
     std::sort(sc.sorted.begin(), sc.sorted.end());
   }
   sc.sorted.erase(std::unique(sc.sorted.begin(), sc.sorted.end()), sc.sorted.end());
+}
 
+/// The ledger diff of the current keys (current_keys in `sc`) against the stored ledger.
+LedgerDiff merge_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
+                        DiffScratch& sc, core::TimePoint now, const index::Index* index) {
   // The stored order is the key order (codec::encode_ledger sorts); sort only if it is not.
   sc.order.resize(previous.entries.size());
   for (std::uint32_t i = 0; i < sc.order.size(); ++i) sc.order[i] = i;
@@ -253,6 +256,41 @@ LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerVie
   return diff;
 }
 
+DiffScratch& diff_scratch() {
+  thread_local DiffScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
+                       const match::HostMatches& current, core::TimePoint now,
+                       const index::Index* index) {
+  DiffScratch& sc = diff_scratch();
+  current_keys(current, sc);
+  return merge_ledger(host_id, previous, sc, now, index);
+}
+
+core::Result<LedgerDiff> diff_stored_ledger(const std::string& host_id, std::string_view stored,
+                                            const match::HostMatches& current, core::TimePoint now,
+                                            const index::Index* index) {
+  DiffScratch& sc = diff_scratch();
+  current_keys(current, sc);
+  // The same keys as stored: nothing changes (first-seen times stay, nothing is fixed), and the
+  // stored ledger need not be decompressed.
+  if (const auto digest = store::codec::stored_keys_digest(stored);
+      digest && *digest == store::codec::keys_digest(sc.sorted)) {
+    LedgerDiff diff;
+    diff.open = sc.sorted.size();
+    return diff;
+  }
+  thread_local store::codec::LedgerView previous;  // reused: called for every evaluated host
+  if (auto status = store::codec::decode_ledger_into(stored, previous); !status.ok()) {
+    return core::Error{status.error().code, "host " + host_id + ": " + status.error().message};
+  }
+  return merge_ledger(host_id, previous, sc, now, index);
+}
+
 core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const index::Index& index,
                                                     const core::Clock& clock,
                                                     const ReevaluationOptions& options) {
@@ -294,18 +332,15 @@ core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const i
           }
         },
         [&](std::size_t i, match::HostMatches&& matches) {
-          thread_local store::codec::LedgerView previous;
           const auto& row = batch->rows[i];
-          if (auto status = store::codec::decode_ledger_into(row.ledger_body, previous);
-              !status.ok()) {
+          auto diff =
+              diff_stored_ledger(row.host_id, row.ledger_body, matches, run.started_at, &index);
+          if (!diff.ok()) {
             std::lock_guard lock(mutex);
-            if (batch->status.ok()) {
-              batch->status = core::Error{status.error().code,
-                                          "host " + row.host_id + ": " + status.error().message};
-            }
+            if (batch->status.ok()) batch->status = diff.error();
             return;
           }
-          diffs[i] = diff_ledger(row.host_id, previous, matches, run.started_at, &index);
+          diffs[i] = std::move(*diff);
         });
     if (!batch->status.ok()) return batch;
     for (auto& d : diffs) {
@@ -373,11 +408,7 @@ core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& ma
   const std::string id = host_id_of(report);
   auto previous = store.get_ledger_encoded(id);
   if (!previous.ok()) return previous.error();
-  thread_local store::codec::LedgerView view;  // reused: the server evaluates every report
-  if (auto status = store::codec::decode_ledger_into(*previous, view); !status.ok()) {
-    return core::Error{status.error().code, "host " + id + ": " + status.error().message};
-  }
-  return diff_ledger(id, view, matcher.match_host_shared(report), now, &index);
+  return diff_stored_ledger(id, *previous, matcher.match_host_shared(report), now, &index);
 }
 
 core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,

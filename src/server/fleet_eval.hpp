@@ -65,6 +65,12 @@ LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerVie
                        const match::HostMatches& current, core::TimePoint now,
                        const index::Index* index);
 
+/// diff_ledger against a stored ledger blob (codec::encode_ledger): when the blob carries the
+/// digest of the current keys (version 2) nothing changed and it is not decoded.
+core::Result<LedgerDiff> diff_stored_ledger(const std::string& host_id, std::string_view stored,
+                                            const match::HostMatches& current, core::TimePoint now,
+                                            const index::Index* index);
+
 /// The ledger diff of one host's report against its stored ledger, with `matcher` (shared by
 /// every report: each distinct tuple is matched once); nothing is written.
 core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& matcher,

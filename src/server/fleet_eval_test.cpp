@@ -174,6 +174,55 @@ TEST(DiffLedger, SameAnswerAsUpdateLedger) {
   }
 }
 
+// diff_stored_ledger reads the stored blob itself: with a version 2 blob whose keys digest equals
+// the current keys it skips decoding; every answer must be diff_ledger's, for version 2 and
+// version 1 blobs alike.
+TEST(DiffLedger, StoredBlobGivesTheSameAnswer) {
+  const index::Index index = build(advisories(true));
+  const match::Matcher matcher(index, match::MatchOptions{.threads = 1});
+  const auto old_time = at("2025-06-01T00:00:00Z");
+  const auto now = at("2026-02-01T00:00:00Z");
+  int shortcuts = 0;
+  for (int i = 0; i < 10; ++i) {
+    const core::HostReport report = host(i);
+    const auto current = matcher.match_host_shared(report);
+    // Every case the host could have stored: its own current keys (nothing changes), fewer,
+    // more, none.
+    const auto mine = update_ledger(report.host.id, {}, matcher.match_host(report), old_time);
+    std::vector<std::vector<store::LedgerEntry>> stored = {{}, mine.current};
+    if (!mine.current.empty()) {
+      stored.emplace_back(mine.current.begin() + 1, mine.current.end());
+    }
+    auto more = mine.current;
+    more.push_back({"zzz ALSA-8", old_time});
+    stored.push_back(more);
+    for (const auto& previous : stored) {
+      SCOPED_TRACE(report.host.id + " with " + std::to_string(previous.size()) + " stored");
+      const std::string v2 = previous.empty() ? "" : store::codec::encode_ledger(previous);
+      ASSERT_TRUE(previous.empty() || v2.starts_with(std::string_view("FPL\x02", 4)));
+      const std::string v1 = previous.empty() ? "" : v2.substr(4 + 32);
+      ASSERT_FALSE(store::codec::stored_keys_digest(v1).has_value());
+      const auto want = diff_ledger(report.host.id, view_of(previous), current, now, &index);
+      for (const std::string& blob : {v2, v1}) {
+        const auto got = diff_stored_ledger(report.host.id, blob, current, now, &index);
+        ASSERT_TRUE(got.ok()) << got.error().message;
+        EXPECT_EQ(got->changed, want.changed);
+        EXPECT_EQ(got->added, want.added);
+        EXPECT_EQ(got->open, want.open);
+        EXPECT_EQ(keys_of(got->update.fixed), keys_of(want.update.fixed));
+        EXPECT_EQ(got->update.current_encoded, want.update.current_encoded);
+      }
+      shortcuts += !want.changed && !previous.empty() ? 1 : 0;
+    }
+  }
+  EXPECT_GT(shortcuts, 0) << "no case had unchanged findings: the digest path went untested";
+  // A corrupt blob is an error naming the host, not a crash.
+  const auto bad = diff_stored_ledger("h9", std::string("FPL\x02", 4) + "short",
+                                      matcher.match_host_shared(host(1)), now, &index);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("h9"), std::string::npos) << bad.error().message;
+}
+
 TEST(DiffLedger, FixedRecordsCarryTheAdvisoryFacts) {
   const index::Index index = build(advisories(true));
   const match::Matcher matcher(index, match::MatchOptions{.threads = 1});

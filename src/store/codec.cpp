@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -14,6 +15,7 @@ namespace {
 
 constexpr std::string_view kReportMagic{"FPR\x01", 4};
 constexpr std::string_view kLedgerMagic{"FPL\x01", 4};
+constexpr std::string_view kLedgerV2Magic{"FPL\x02", 4};  // + keys digest + version 1 blob
 
 // zstd level of stored reports and ledgers: a report is compressed once per accepted report on
 // the server's hot path, a ledger once per changed host of a re-evaluation. On a 600-package
@@ -409,7 +411,40 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
   return out;
 }
 
+KeysDigest keys_digest(const std::vector<std::string_view>& sorted_unique_keys) {
+  // One buffer, one EVP_Digest: a digest update per key costs more than hashing the bytes.
+  thread_local std::string buffer;
+  buffer.clear();
+  Writer w(buffer);
+  for (const std::string_view key : sorted_unique_keys) w.str(key);
+  KeysDigest digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(buffer.data(), buffer.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
+          1 ||
+      length != digest.size()) {
+    throw std::runtime_error("EVP_Digest(SHA-256) failed");
+  }
+  return digest;
+}
+
+std::optional<KeysDigest> stored_keys_digest(std::string_view blob) {
+  if (blob.size() < kLedgerV2Magic.size() + sizeof(KeysDigest) ||
+      blob.substr(0, kLedgerV2Magic.size()) != kLedgerV2Magic) {
+    return std::nullopt;
+  }
+  KeysDigest digest{};
+  std::memcpy(digest.data(), blob.data() + kLedgerV2Magic.size(), digest.size());
+  return digest;
+}
+
 std::string encode_sorted_ledger(const std::vector<LedgerItem>& sorted_unique) {
+  std::vector<std::string_view> keys;
+  keys.reserve(sorted_unique.size());
+  for (const LedgerItem& e : sorted_unique) keys.push_back(e.key);
+  const KeysDigest digest = keys_digest(keys);
+  std::string blob(kLedgerV2Magic);
+  blob.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+
   std::string raw(kLedgerMagic);
   raw.reserve(16 + sorted_unique.size() * 16);
   Writer w(raw);
@@ -428,7 +463,8 @@ std::string encode_sorted_ledger(const std::vector<LedgerItem>& sorted_unique) {
     previous_time = t;
     previous_key = e.key;
   }
-  return compress(raw, kStoredLevel);
+  blob += compress(raw, kStoredLevel);
+  return blob;
 }
 
 std::string encode_ledger(const std::vector<LedgerEntry>& entries) {
@@ -455,6 +491,12 @@ core::Status decode_ledger_into(std::string_view blob, LedgerView& out) {
   out.keys.clear();
   out.entries.clear();
   if (blob.empty()) return {};
+  if (blob.substr(0, kLedgerV2Magic.size()) == kLedgerV2Magic) {
+    if (blob.size() < kLedgerV2Magic.size() + sizeof(KeysDigest)) {
+      return core::Error{core::ErrorCode::kInternal, "corrupt stored ledger: truncated header"};
+    }
+    blob.remove_prefix(kLedgerV2Magic.size() + sizeof(KeysDigest));
+  }
   if (auto status = decompress_into(blob, out.raw); !status.ok()) return status;
   std::string_view data = out.raw;
   if (data.substr(0, kLedgerMagic.size()) != kLedgerMagic) {

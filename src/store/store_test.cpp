@@ -267,7 +267,11 @@ TEST(LedgerCodec, CompactAtFleetScale) {
 TEST(LedgerCodec, CorruptBlobsAreErrors) {
   const std::vector<LedgerEntry> in = {{"a b", at("2026-01-01T00:00:00Z")},
                                        {"a c", at("2026-01-02T00:00:00Z")}};
-  auto raw = codec::decompress(codec::encode_ledger(in)).value();
+  const std::string blob = codec::encode_ledger(in);
+  // Version 2: "FPL" 0x02, the keys digest, then the version 1 blob (a zstd frame).
+  ASSERT_TRUE(blob.starts_with(std::string_view("FPL\x02", 4)));
+  const std::string v1 = blob.substr(4 + 32);
+  auto raw = codec::decompress(v1).value();
   for (std::size_t n = 0; n < raw.size(); ++n) {
     EXPECT_FALSE(codec::decode_ledger(codec::compress(raw.substr(0, n))).ok()) << n;
   }
@@ -275,6 +279,37 @@ TEST(LedgerCodec, CorruptBlobsAreErrors) {
   // A shared-prefix length longer than the previous key.
   std::string bad_prefix("FPL\x01\x01\x05\x01x\x00", 9);
   EXPECT_FALSE(codec::decode_ledger(codec::compress(bad_prefix)).ok());
+  // A version 2 header cut short, or followed by a corrupt frame.
+  for (std::size_t n = 0; n < 4 + 32; ++n) {
+    EXPECT_FALSE(codec::decode_ledger(blob.substr(0, n + (n < 4 ? 4 : 0))).ok()) << n;
+  }
+  EXPECT_FALSE(codec::decode_ledger(blob.substr(0, blob.size() - 1)).ok());
+}
+
+TEST(LedgerCodec, VersionTwoCarriesTheKeysDigestAndVersionOneStillReads) {
+  const std::vector<LedgerEntry> in = {{"zsh CVE-3", at("2026-01-03T00:00:00Z")},
+                                       {"bash ALSA-1", at("2026-01-01T00:00:00Z")},
+                                       {"bash ALSA-1", at("2025-12-01T00:00:00Z")}};
+  const std::string blob = codec::encode_ledger(in);
+  const auto digest = codec::stored_keys_digest(blob);
+  ASSERT_TRUE(digest.has_value());
+  EXPECT_EQ(*digest, codec::keys_digest({"bash ALSA-1", "zsh CVE-3"}));
+  EXPECT_NE(*digest, codec::keys_digest({"bash ALSA-1"}));
+  // Length-prefixed: moving a byte from one key to the next changes the digest.
+  EXPECT_NE(codec::keys_digest({"ab", "c"}), codec::keys_digest({"a", "bc"}));
+  const auto v2 = codec::decode_ledger(blob).value();
+  // A version 1 blob (what earlier releases stored) decodes to the same entries, no digest.
+  const std::string v1 = blob.substr(4 + 32);
+  EXPECT_FALSE(codec::stored_keys_digest(v1).has_value());
+  EXPECT_FALSE(codec::stored_keys_digest("").has_value());
+  const auto from_v1 = codec::decode_ledger(v1).value();
+  ASSERT_EQ(v2.size(), 2U);
+  ASSERT_EQ(from_v1.size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(from_v1[i].key, v2[i].key);
+    EXPECT_EQ(from_v1[i].first_seen, v2[i].first_seen);
+  }
+  EXPECT_EQ(v2[0].first_seen, at("2025-12-01T00:00:00Z"));
 }
 
 TEST(StringList, RoundTrip) {
