@@ -553,6 +553,42 @@ TEST_P(StoreConformance, ManyEncodedLedgersInOneCall) {
   EXPECT_TRUE(store().get_ledger("e2").value().empty());
 }
 
+// Concurrent reads of stored ledgers (PostgreSQL gathers them into one statement): every caller
+// gets its own host's blob, or nothing for a host without one, also when two ask for one host.
+TEST_P(StoreConformance, ConcurrentLedgerReadsGetTheirOwnHost) {
+  constexpr int kHosts = 30;
+  constexpr int kThreads = 8;
+  constexpr int kReads = 60;
+  std::vector<LedgerUpdate> updates;
+  std::map<std::string, std::string> blobs;
+  for (int h = 0; h < kHosts; h += 1) {
+    if (h % 3 == 0) continue;  // no ledger
+    const std::string id = "g" + std::to_string(h);
+    LedgerUpdate u;
+    u.host_id = id;
+    u.current_encoded = codec::encode_ledger(
+        {{"package-" + std::to_string(h) + " ADV-1", at("2026-01-01T00:00:00Z")}});
+    blobs[id] = u.current_encoded;
+    updates.push_back(std::move(u));
+  }
+  ASSERT_TRUE(store().apply_ledger_updates(updates).ok());
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kReads; ++i) {
+        const std::string id = "g" + std::to_string((t * 7 + i) % kHosts);
+        auto got = store().get_ledger_encoded(id);
+        const auto it = blobs.find(id);
+        if (!got.ok() || *got != (it == blobs.end() ? std::string() : it->second)) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST_P(StoreConformance, LargeLedgerRoundTrip) {
   put(synthetic_report("a", 2));
   std::vector<LedgerEntry> entries;

@@ -313,6 +313,10 @@ const Statement kReportBatchLedger{10, "fp_report_batch_ledger",
                                    "LEFT JOIN ledgers l ON l.host_id = h.id AND l.host_id > $1 "
                                    "WHERE h.id > $1 AND r.host_id > $1 ORDER BY h.id LIMIT $2"};
 const Statement kGetLedger{11, "fp_get_ledger", "SELECT body FROM ledgers WHERE host_id = $1"};
+// The stored ledgers of the hosts whose reports are being evaluated at the same moment (see
+// PostgresStore::get_ledger_encoded).
+const Statement kGetLedgers{38, "fp_get_ledgers",
+                            "SELECT host_id, body FROM ledgers WHERE host_id = ANY($1::text[])"};
 const Statement kPutLedger{12, "fp_put_ledger",
                            "INSERT INTO ledgers (host_id, body) VALUES ($1, $2::bytea) "
                            "ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body"};
@@ -814,6 +818,17 @@ class PostgresStore final : public Store {
 
   std::mutex head_mu_;
   std::optional<ChainHead> head_;  // last known audit chain head; may be stale
+
+  /// One get_ledger_encoded call waiting for its batch (reads_mu_ guards `result`).
+  struct LedgerRead {
+    std::string_view host_id;
+    std::optional<Result<std::string>> result;
+  };
+  void read_ledgers(const std::vector<LedgerRead*>& batch);
+  std::mutex reads_mu_;
+  std::condition_variable reads_done_;
+  std::vector<LedgerRead*> pending_reads_;
+  bool reading_ = false;  // a caller is running a batch of reads
 };
 
 // ---- open and migrations ------------------------------------------------------------------
@@ -1365,12 +1380,68 @@ Result<std::vector<LedgerEntry>> PostgresStore::get_ledger(std::string_view host
 }
 
 Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) {
-  Params p;
-  p.text(host_id);
-  auto r = run(kGetLedger, p, ResultFormat::kBinary);
-  if (!r.ok()) return r.error();
-  if (PQntuples(r->get()) == 0) return std::string();
-  return std::string(pg::text_at(r->get(), 0, 0));
+  // Group read: the server reads the stored ledger of every full report it evaluates, one
+  // statement each was a round trip and a statement's CPU in PostgreSQL per report. Callers
+  // queue; whoever finds no read running takes everything queued and reads it as one statement,
+  // while the others wait for it (and the next batch forms behind it). Each result is what the
+  // one-host read would have returned at that moment (READ COMMITTED either way).
+  LedgerRead me{host_id, std::nullopt};
+  std::unique_lock lock(reads_mu_);
+  pending_reads_.push_back(&me);
+  for (;;) {
+    if (me.result) return std::move(*me.result);
+    if (reading_) {
+      reads_done_.wait(lock);
+      continue;
+    }
+    reading_ = true;
+    std::vector<LedgerRead*> batch;
+    batch.swap(pending_reads_);
+    lock.unlock();
+    read_ledgers(batch);
+    lock.lock();
+    reading_ = false;
+    reads_done_.notify_all();
+  }
+}
+
+void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
+  std::vector<Result<std::string>> results;
+  results.reserve(batch.size());
+  if (batch.size() == 1) {
+    Params p;
+    p.text(batch[0]->host_id);
+    auto r = run(kGetLedger, p, ResultFormat::kBinary);
+    if (!r.ok()) {
+      results.emplace_back(r.error());
+    } else {
+      results.emplace_back(PQntuples(r->get()) == 0 ? std::string()
+                                                    : std::string(pg::text_at(r->get(), 0, 0)));
+    }
+  } else {
+    pg::TextArray ids;
+    for (const LedgerRead* read : batch) ids.add(read->host_id);
+    Params p;
+    p.text(ids.str());
+    auto r = run(kGetLedgers, p, ResultFormat::kBinary);
+    std::unordered_map<std::string_view, int> row_of;
+    if (r.ok()) {
+      for (int row = 0; row < PQntuples(r->get()); ++row) {
+        row_of.emplace(pg::text_at(r->get(), row, 0), row);
+      }
+    }
+    for (const LedgerRead* read : batch) {
+      if (!r.ok()) {
+        results.emplace_back(r.error());
+        continue;
+      }
+      const auto it = row_of.find(read->host_id);
+      results.emplace_back(it == row_of.end() ? std::string()
+                                              : std::string(pg::text_at(r->get(), it->second, 1)));
+    }
+  }
+  std::lock_guard lock(reads_mu_);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
 }
 
 Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
