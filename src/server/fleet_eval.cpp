@@ -201,9 +201,11 @@ void current_keys(const match::HostMatches& current, DiffScratch& sc) {
   sc.sorted.erase(std::unique(sc.sorted.begin(), sc.sorted.end()), sc.sorted.end());
 }
 
-/// The ledger diff of the current keys (current_keys in `sc`) against the stored ledger.
+/// The ledger diff of the current keys (current_keys in `sc`) against the stored ledger;
+/// `rewrite`: write the ledger even when nothing in it changed.
 LedgerDiff merge_ledger(const std::string& host_id, const store::codec::LedgerView& previous,
-                        DiffScratch& sc, core::TimePoint now, const index::Index* index) {
+                        DiffScratch& sc, core::TimePoint now, const index::Index* index,
+                        bool rewrite) {
   // The stored order is the key order (codec::encode_ledger sorts); sort only if it is not.
   sc.order.resize(previous.entries.size());
   for (std::uint32_t i = 0; i < sc.order.size(); ++i) sc.order[i] = i;
@@ -247,7 +249,8 @@ LedgerDiff merge_ledger(const std::string& host_id, const store::codec::LedgerVi
   while (j < sc.order.size()) fixed(take());
 
   diff.open = sc.merged.size();
-  diff.changed = diff.added > 0 || !diff.update.fixed.empty() || !sorted;
+  diff.changed = diff.added > 0 || !diff.update.fixed.empty() || !sorted ||
+                 (rewrite && !previous.entries.empty());
   if (diff.changed) {
     diff.update.host_id = host_id;
     if (!sc.merged.empty())
@@ -268,7 +271,7 @@ LedgerDiff diff_ledger(const std::string& host_id, const store::codec::LedgerVie
                        const index::Index* index) {
   DiffScratch& sc = diff_scratch();
   current_keys(current, sc);
-  return merge_ledger(host_id, previous, sc, now, index);
+  return merge_ledger(host_id, previous, sc, now, index, /*rewrite=*/false);
 }
 
 core::Result<LedgerDiff> diff_stored_ledger(const std::string& host_id, std::string_view stored,
@@ -288,7 +291,10 @@ core::Result<LedgerDiff> diff_stored_ledger(const std::string& host_id, std::str
   if (auto status = store::codec::decode_ledger_into(stored, previous); !status.ok()) {
     return core::Error{status.error().code, "host " + host_id + ": " + status.error().message};
   }
-  return merge_ledger(host_id, previous, sc, now, index);
+  // A version 1 ledger (written before the digest) is rewritten once, unchanged or not, so that
+  // the host's next evaluations can take the shortcut above.
+  const bool version_1 = !stored.empty() && !store::codec::stored_keys_digest(stored);
+  return merge_ledger(host_id, previous, sc, now, index, /*rewrite=*/version_1);
 }
 
 core::Result<store::EvaluationRun> reevaluate_fleet(store::Store& store, const index::Index& index,
