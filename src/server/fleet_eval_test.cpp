@@ -200,7 +200,7 @@ TEST(DiffLedger, StoredBlobGivesTheSameAnswer) {
       SCOPED_TRACE(report.host.id + " with " + std::to_string(previous.size()) + " stored");
       const std::string v2 = previous.empty() ? "" : store::codec::encode_ledger(previous);
       ASSERT_TRUE(previous.empty() || v2.starts_with(std::string_view("FPL\x02", 4)));
-      const std::string v1 = previous.empty() ? "" : v2.substr(4 + 32);
+      const std::string v1 = previous.empty() ? "" : v2.substr(4 + 16);
       ASSERT_FALSE(store::codec::stored_keys_digest(v1).has_value());
       const auto want = diff_ledger(report.host.id, view_of(previous), current, now, &index);
       for (const std::string* blob : {&v2, &v1}) {

@@ -1,6 +1,7 @@
 #include "store/codec.hpp"
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -412,18 +413,16 @@ core::Result<std::vector<std::string>> decode_string_list(std::string_view json)
 }
 
 KeysDigest keys_digest(const std::vector<std::string_view>& sorted_unique_keys) {
-  // One buffer, one EVP_Digest: a digest update per key costs more than hashing the bytes.
+  // One buffer, one hash call: an update per key costs more than hashing the bytes.
   thread_local std::string buffer;
   buffer.clear();
   Writer w(buffer);
   for (const std::string_view key : sorted_unique_keys) w.str(key);
+  XXH128_canonical_t canonical;  // big-endian bytes: the same digest on every machine
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(buffer.data(), buffer.size()));
   KeysDigest digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(buffer.data(), buffer.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
-          1 ||
-      length != digest.size()) {
-    throw std::runtime_error("EVP_Digest(SHA-256) failed");
-  }
+  static_assert(sizeof(canonical.digest) == sizeof(KeysDigest));
+  std::memcpy(digest.data(), canonical.digest, digest.size());
   return digest;
 }
 

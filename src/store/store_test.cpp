@@ -270,7 +270,7 @@ TEST(LedgerCodec, CorruptBlobsAreErrors) {
   const std::string blob = codec::encode_ledger(in);
   // Version 2: "FPL" 0x02, the keys digest, then the version 1 blob (a zstd frame).
   ASSERT_TRUE(blob.starts_with(std::string_view("FPL\x02", 4)));
-  const std::string v1 = blob.substr(4 + 32);
+  const std::string v1 = blob.substr(4 + 16);
   auto raw = codec::decompress(v1).value();
   for (std::size_t n = 0; n < raw.size(); ++n) {
     EXPECT_FALSE(codec::decode_ledger(codec::compress(raw.substr(0, n))).ok()) << n;
@@ -280,7 +280,7 @@ TEST(LedgerCodec, CorruptBlobsAreErrors) {
   std::string bad_prefix("FPL\x01\x01\x05\x01x\x00", 9);
   EXPECT_FALSE(codec::decode_ledger(codec::compress(bad_prefix)).ok());
   // A version 2 header cut short, or followed by a corrupt frame.
-  for (std::size_t n = 0; n < 4 + 32; ++n) {
+  for (std::size_t n = 0; n < 4 + 16; ++n) {
     EXPECT_FALSE(codec::decode_ledger(blob.substr(0, n + (n < 4 ? 4 : 0))).ok()) << n;
   }
   EXPECT_FALSE(codec::decode_ledger(blob.substr(0, blob.size() - 1)).ok());
@@ -295,11 +295,19 @@ TEST(LedgerCodec, VersionTwoCarriesTheKeysDigestAndVersionOneStillReads) {
   ASSERT_TRUE(digest.has_value());
   EXPECT_EQ(*digest, codec::keys_digest({"bash ALSA-1", "zsh CVE-3"}));
   EXPECT_NE(*digest, codec::keys_digest({"bash ALSA-1"}));
+  // On-disk format: XXH3-128 of varint-length-prefixed keys, canonical (big-endian) bytes.
+  const auto pinned = codec::keys_digest({"a", "b c"});
+  std::string hex;
+  for (const unsigned char c : pinned) {
+    hex += "0123456789abcdef"[c >> 4];
+    hex += "0123456789abcdef"[c & 15];
+  }
+  EXPECT_EQ(hex, "2b8ada322b35d68439ba050170833d63");
   // Length-prefixed: moving a byte from one key to the next changes the digest.
   EXPECT_NE(codec::keys_digest({"ab", "c"}), codec::keys_digest({"a", "bc"}));
   const auto v2 = codec::decode_ledger(blob).value();
   // A version 1 blob (what earlier releases stored) decodes to the same entries, no digest.
-  const std::string v1 = blob.substr(4 + 32);
+  const std::string v1 = blob.substr(4 + 16);
   EXPECT_FALSE(codec::stored_keys_digest(v1).has_value());
   EXPECT_FALSE(codec::stored_keys_digest("").has_value());
   const auto from_v1 = codec::decode_ledger(v1).value();
