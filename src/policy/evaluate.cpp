@@ -59,7 +59,8 @@ std::optional<core::TimePoint> parse_time(std::string_view text) {
     if (bad == 0 && p[4] == '-' && p[7] == '-' && h < 24 && mi < 60 && sec < 60) {
       if (const auto days =
               days_from_civil(static_cast<int>(y), static_cast<int>(mo), static_cast<int>(d))) {
-        return core::TimePoint{std::chrono::seconds{*days * 86400 + h * 3600 + mi * 60 + sec}};
+        const unsigned second_of_day = h * 3600 + mi * 60 + sec;  // < 86400, checked above
+        return core::TimePoint{std::chrono::seconds{*days * 86400 + second_of_day}};
       }
     }
   }

@@ -159,11 +159,14 @@ void RhelLike::refine_advisory(core::Advisory& advisory) const {
       affected.push_back(std::move(entry));
       continue;
     }
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      core::AffectedPackage copy = (i + 1 == streams.size()) ? std::move(entry) : entry;
+    // One entry per stream: copies for all but the last, which takes the original.
+    for (std::size_t i = 0; i + 1 < streams.size(); ++i) {
+      core::AffectedPackage copy = entry;
       copy.module = streams[i];
       affected.push_back(std::move(copy));
     }
+    entry.module = streams.back();
+    affected.push_back(std::move(entry));
   }
   collapse_module_builds(affected);
   advisory.affected = std::move(affected);
