@@ -49,9 +49,9 @@ core::Result<std::optional<std::string>> read_optional(const std::string& path) 
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string why = errno_text();
+      std::string message = path + ": " + errno_text();  // before close() can change errno
       ::close(fd);
-      return core::io_error(path + ": " + why);
+      return core::io_error(std::move(message));
     }
     if (n == 0) break;
     content.append(buffer, static_cast<std::size_t>(n));
@@ -90,10 +90,10 @@ core::Status write_file_atomic(const std::string& path, std::string_view content
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string why = errno_text();
+      std::string message = tmp + ": write failed: " + errno_text();  // before close() and unlink()
       ::close(fd);
       ::unlink(tmp.c_str());
-      return core::io_error(tmp + ": write failed: " + why);
+      return core::io_error(std::move(message));
     }
     written += static_cast<std::size_t>(n);
   }

@@ -79,13 +79,15 @@ FileOwners dpkg_file_owners(const core::Env& env, const std::string& root,
     return owners;
   }
   const auto aliases = alias_table(paths);
+  const std::string prefix = dir + "/";
   for (const auto& name : *names) {
     if (!ends_with(name, ".list")) continue;
     std::string_view package = std::string_view(name).substr(0, name.size() - 5);
     package = package.substr(0, package.find(':'));  // "libssl3:amd64" -> "libssl3"
-    auto text = env.read_file(dir + "/" + name);
+    const std::string path = prefix + name;
+    auto text = env.read_file(path);
     if (!text.ok()) {
-      diagnostics.add(dir + "/" + name, 0, text.error().message);
+      diagnostics.add(path, 0, text.error().message);
       continue;
     }
     for_each_line(

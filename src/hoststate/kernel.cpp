@@ -233,9 +233,10 @@ core::KernelInfo collect_kernel(const core::Env& env, const std::string& root,
     const std::string dir = core::join_root(root, "/etc/dnf/plugins/needs-restarting.d");
     if (env.is_directory(dir)) {
       if (auto names = env.list_directory(dir); names.ok()) {
+        const std::string prefix = dir + "/";
         for (const auto& name : *names) {
           if (!ends_with(name, ".conf")) continue;
-          if (auto text = read_optional(dir + "/" + name)) {
+          if (auto text = read_optional(prefix + name)) {
             for_each_line(*text, [&](std::string_view line) {
               line = trim(line);
               if (!line.empty() && line.front() != '#') in.extra_reboot_packages.emplace_back(line);

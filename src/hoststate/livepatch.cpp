@@ -126,13 +126,15 @@ std::vector<core::Livepatch> read_sysfs_livepatches(const core::Env& env,
     diagnostics.add(dir, 0, names.error().message);
     return out;
   }
+  const std::string prefix = dir + "/";
   for (const auto& name : *names) {
-    if (!env.is_directory(dir + "/" + name)) continue;
+    const std::string module_dir = prefix + name;
+    if (!env.is_directory(module_dir)) continue;
     core::Livepatch lp;
     lp.name = name;
     lp.tool = std::string(livepatch_tool_for_module(name));
     const auto flag = [&](const char* file) {
-      const std::string path = dir + "/" + name + "/" + file;
+      const std::string path = module_dir + "/" + file;
       if (!env.exists(path)) return false;
       auto text = env.read_file(path);
       if (!text.ok()) {

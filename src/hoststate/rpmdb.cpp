@@ -78,6 +78,7 @@ struct Librpm {
   X(headerGetString)                \
   X(headerIsEntry)                  \
   X(headerGetNumber)
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `name` is a member's declarator, not an expression
 #define FLEETPATCH_RPM_POINTER(name) decltype(&::name) name = nullptr;
   FLEETPATCH_RPM_FUNCTIONS(FLEETPATCH_RPM_POINTER)
 #undef FLEETPATCH_RPM_POINTER
@@ -91,7 +92,7 @@ core::Result<const Librpm*> load_librpm() {
   static bool loaded = false;  // guarded by librpm_mutex()
   if (loaded) return &rpm;
   if (!failure.empty()) return core::Error{core::ErrorCode::kUnsupported, failure};
-  auto fail = [](std::string why) -> core::Error {
+  auto fail = [](const std::string& why) -> core::Error {
     failure = "reading an RPM database needs librpm (" FLEETPATCH_LIBRPM_SONAME
               ", the rpm library: rpm-libs on RHEL-like systems, librpm9 on Debian and "
               "Ubuntu), which could not be loaded: " +
@@ -291,7 +292,8 @@ core::Result<std::vector<core::Package>> read_rpmdb(const std::string& root,
       pkg.source_name = std::move(source_name);
       // The source RPM's file name has no epoch; the binary inherits the source's, so it is added
       // back here to keep the source version comparable with the binary's.
-      pkg.source_version = epoch.empty() || epoch == "0" ? source_vr : epoch + ":" + source_vr;
+      if (!epoch.empty() && epoch != "0") pkg.source_version = epoch + ":";
+      pkg.source_version += source_vr;
     } else {
       if (!source_rpm.empty()) {
         diagnostics.add(db_name, 0, "unrecognised SOURCERPM '" + source_rpm + "'", pkg.name);

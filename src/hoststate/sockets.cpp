@@ -145,8 +145,9 @@ std::vector<core::ListeningSocket> collect_listening(const core::Env& env,
       }
       continue;
     }
+    const std::string fd_prefix = fd_dir + "/";
     for (const auto& fd : *fds) {
-      auto target = env.read_link(fd_dir + "/" + fd);
+      auto target = env.read_link(fd_prefix + fd);
       if (!target.ok() || !starts_with(*target, "socket:[") || target->back() != ']') continue;
       std::uint64_t inode = 0;
       const std::string_view digits = std::string_view(*target).substr(8, target->size() - 9);

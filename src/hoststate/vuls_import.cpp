@@ -231,14 +231,14 @@ class VulsImporter {
       core::Package pkg;
       pkg.name = string_member(entry, "name");
       if (pkg.name.empty()) pkg.name = key;
-      const std::string version = string_member(entry, "version");
+      std::string version = string_member(entry, "version");
       const std::string release = string_member(entry, "release");
       if (version.empty()) {
         warn("package without a version", pkg.name);
         continue;
       }
-      pkg.version = drop_zero_epoch(release.empty() ? version : version + "-" + release,
-                                    report.package_format);
+      if (!release.empty()) version.append("-").append(release);
+      pkg.version = drop_zero_epoch(std::move(version), report.package_format);
       pkg.arch = string_member(entry, "arch");
       if (pkg.arch == "(none)") pkg.arch.clear();  // rpm's word for "no ARCH tag" (gpg-pubkey)
       if (const auto src = sources.find(pkg.name); src != sources.end()) {

@@ -47,7 +47,7 @@ std::size_t slot_of(std::uint64_t key, std::size_t mask) {
 
 }  // namespace
 
-void EpssScores::add(std::string cve, EpssScore score) {
+void EpssScores::add(std::string_view cve, EpssScore score) {
   const std::uint64_t key = cve_key(cve);
   if (key == 0) return;
   if (2 * (size_ + 1) > slots_.size()) {

@@ -34,7 +34,7 @@ struct EpssScore {
 class EpssScores {
  public:
   EpssScores() = default;
-  void add(std::string cve, EpssScore score);
+  void add(std::string_view cve, EpssScore score);
   /// The score of `cve`, or nullptr.
   const EpssScore* find(std::string_view cve) const;
   /// The highest EPSS among `cves` with its CVE, or nullopt when none is known.

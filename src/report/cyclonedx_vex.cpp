@@ -53,6 +53,7 @@ struct Analysis {
   std::string justification;  // not_affected only
   std::string response;       // one value or empty
   std::string detail;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy < 18 sees the synthesized `!= 0`
   auto operator<=>(const Analysis&) const = default;
 };
 

@@ -25,6 +25,7 @@ core::Result<std::string> run_import(const std::string& binary, const std::strin
   std::vector<std::string> args = {binary, "--data-dir", data_dir, "feed", "import"};
   args.insert(args.end(), paths.begin(), paths.end());
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 

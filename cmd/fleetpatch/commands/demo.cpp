@@ -527,6 +527,7 @@ int run_demo(Context& ctx, const DemoArgs& args) {
   print_table(out, rows);
 
   std::vector<std::pair<std::string, const PackageTally*>> top;
+  top.reserve(packages.size());
   for (const auto& [name, tally] : packages) top.emplace_back(name, &tally);
   std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
     if (a.second->hosts.size() != b.second->hosts.size()) {

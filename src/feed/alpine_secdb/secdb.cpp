@@ -255,7 +255,7 @@ class JsonReader {
     for (auto item_result : items) {
       const std::string item_name = "packages[" + std::to_string(index++) + "]";
       sj::value item;
-      if (auto e = std::move(item_result).get(item)) return where(item_name, e);
+      if (auto e = item_result.get(item)) return where(item_name, e);
       if (auto e = is_type(item, sj::json_type::object, ok)) return where(item_name, e);
       if (!ok) {
         diags_.add(source_, 0, item_name + " is not an object");
@@ -329,7 +329,7 @@ class JsonReader {
             if (auto e = list.get_array().get(ids)) return where(item_name, e);
             for (auto id_result : ids) {
               sj::value id_value;
-              if (auto e = std::move(id_result).get(id_value)) return where(item_name, e);
+              if (auto e = id_result.get(id_value)) return where(item_name, e);
               std::string id;
               bool wrong_type = false;
               if (auto e = read_text(id_value, id, wrong_type)) return where(item_name, e);

@@ -162,7 +162,7 @@ FeedBatch build_from_upgrades(const std::string& release_key, const AptIndex& in
   FeedBatch batch;
   for (const auto& [key, group] : groups) {
     const auto& [source, version] = key;
-    const std::string record = source + " " + version;
+    const std::string record = std::string(source).append(" ").append(version);
     std::optional<std::string> text = cache.get(source, version);
     if (text) {
       ++counts.cached;

@@ -233,7 +233,7 @@ ReleaseInfo parse_release(std::string_view text) {
         info.not_automatic = paragraph.get("NotAutomatic") == "yes";
         info.but_automatic_upgrades = paragraph.get("ButAutomaticUpgrades") == "yes";
       },
-      [](std::size_t, std::string) {});
+      [](std::size_t, const std::string&) {});
   return info;
 }
 

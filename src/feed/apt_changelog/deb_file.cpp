@@ -106,8 +106,10 @@ core::Result<std::string> changelog_from_deb(std::string_view deb, std::string_v
     }
     if (found.empty()) {
       if (!symlink_target.empty()) {
-        return core::not_found(doc_dir + " is a symlink to " + symlink_target +
-                               ": the changelog is in another package");
+        return core::not_found(std::string(doc_dir)
+                                   .append(" is a symlink to ")
+                                   .append(symlink_target)
+                                   .append(": the changelog is in another package"));
       }
       return core::not_found(std::string(package) + " ships no " + wanted[0]);
     }

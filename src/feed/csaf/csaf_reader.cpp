@@ -78,6 +78,7 @@ core::Result<FeedBatch> read_archive(const std::string& path, core::Diagnostics&
   DocumentParser parser;
   std::string buffer;
   std::size_t documents = 0;
+  const std::string member_prefix = path + "!";  // a member's source is "<archive>!<member>"
   archive_entry* entry = nullptr;
   while (true) {
     const int status = archive_read_next_header(reader, &entry);
@@ -93,7 +94,7 @@ core::Result<FeedBatch> read_archive(const std::string& path, core::Diagnostics&
     const std::string name = raw_name != nullptr ? raw_name : "";
     if (archive_entry_filetype(entry) != AE_IFREG || !ends_with(name, ".json")) continue;
     ++documents;
-    const std::string source = path + "!" + name;
+    const std::string source = member_prefix + name;
     buffer.clear();
     char chunk[1 << 16];
     la_ssize_t got = 0;

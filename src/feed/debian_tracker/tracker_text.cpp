@@ -1,6 +1,7 @@
 #include "feed/debian_tracker/tracker_text.hpp"
 
 #include <cctype>
+#include <utility>
 
 #include "version/deb_version.hpp"
 
@@ -67,7 +68,7 @@ bool is_unnumbered_suite(std::string_view codename) {
 
 core::Result<PackageLine> parse_package_line(std::string_view body) {
   auto fail = [&](std::string why) {
-    return core::invalid_argument(why + ": \"" + std::string(body) + "\"");
+    return core::invalid_argument(std::move(why) + ": \"" + std::string(body) + "\"");
   };
   PackageLine line;
   std::string_view rest = body;

@@ -51,7 +51,7 @@ core::Result<KevCatalog> parse_catalog(std::string_view json, const std::string&
   simdjson::padded_string padded(json);
   sj::parser parser;
   sj::document doc;
-  auto fail = [&](std::string where, simdjson::error_code e) {
+  auto fail = [&](const std::string& where, simdjson::error_code e) {
     return core::invalid_argument(source + ": " + where + ": " + simdjson::error_message(e));
   };
   if (auto e = parser.iterate(padded).get(doc)) return fail("not a KEV catalog", e);

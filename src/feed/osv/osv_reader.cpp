@@ -121,6 +121,7 @@ core::Result<FeedBatch> read_zip(const std::string& path, core::Diagnostics& dia
   RecordParser parser;
   std::string buffer;
   std::size_t records = 0;
+  const std::string member_prefix = path + "!";  // a member's source is "<archive>!<member>"
   archive_entry* entry = nullptr;
   while (true) {
     int status = archive_read_next_header(reader, &entry);
@@ -136,7 +137,7 @@ core::Result<FeedBatch> read_zip(const std::string& path, core::Diagnostics& dia
     std::string name = raw_name != nullptr ? raw_name : "";
     if (archive_entry_filetype(entry) != AE_IFREG || !ends_with(name, ".json")) continue;
     ++records;
-    const std::string source = path + "!" + name;
+    const std::string source = member_prefix + name;
     buffer.clear();
     if (archive_entry_size_is_set(entry)) {
       buffer.reserve(static_cast<std::size_t>(archive_entry_size(entry)) + kReadPadding);
