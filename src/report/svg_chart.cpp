@@ -28,12 +28,14 @@ double value_at(const Series& series, std::size_t index) {
 struct Axis {
   double max = 4;
   double step = 1;
+  int steps = 4;  // max / step; the ticks are step x 0..steps (counted, not accumulated)
 };
 
 Axis value_axis(double largest) {
   Axis axis;
   axis.step = std::max(1.0, nice_ceiling(largest / 4));
-  axis.max = std::max(axis.step, axis.step * std::ceil(largest / axis.step - 1e-9));
+  axis.steps = std::max(1, static_cast<int>(std::ceil(largest / axis.step - 1e-9)));
+  axis.max = axis.step * axis.steps;
   return axis;
 }
 
@@ -80,7 +82,8 @@ void legend(std::string& out, const std::vector<Series>& series, double x, bool 
 void value_grid(std::string& out, const Axis& axis, double left, double right, double top,
                 double bottom, std::string_view axis_label) {
   out += "<g class=\"grid\">";
-  for (double v = 0; v <= axis.max + 1e-9; v += axis.step) {
+  for (int tick = 0; tick <= axis.steps; ++tick) {
+    const double v = axis.step * tick;
     const double y = bottom - (bottom - top) * v / axis.max;
     out += "<line x1=\"" + coord(left) + "\" y1=\"" + coord(y) + "\" x2=\"" + coord(right) +
            "\" y2=\"" + coord(y) + "\"/>";
@@ -242,7 +245,8 @@ std::string stacked_hbar_chart(const BarChart& chart) {
   legend(out, chart.series, 8, false);
   const Axis axis = value_axis(largest_stack(chart));
   out += "<g class=\"grid\">";
-  for (double v = 0; v <= axis.max + 1e-9; v += axis.step) {
+  for (int tick = 0; tick <= axis.steps; ++tick) {
+    const double v = axis.step * tick;
     const double x = left + (right - left) * v / axis.max;
     out += "<line x1=\"" + coord(x) + "\" y1=\"" + coord(top) + "\" x2=\"" + coord(x) + "\" y2=\"" +
            coord(bottom) + "\"/><text class=\"tick\" x=\"" + coord(x) + "\" y=\"" +
