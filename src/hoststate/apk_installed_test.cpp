@@ -19,6 +19,7 @@ std::string describe(const core::Package& p) {
 
 std::vector<std::string> describe_all(const std::vector<core::Package>& packages) {
   std::vector<std::string> out;
+  out.reserve(packages.size());
   for (const auto& p : packages) out.push_back(describe(p));
   return out;
 }
@@ -31,6 +32,7 @@ struct Case {
 };
 
 // Names the case in failure messages instead of dumping its bytes.
+// NOLINTNEXTLINE(readability-identifier-naming): gtest finds PrintTo by this exact name
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class ApkInstalledCase : public testing::TestWithParam<Case> {};
@@ -48,41 +50,43 @@ TEST_P(ApkInstalledCase, Parses) {
   EXPECT_EQ(lines, c.diagnostic_lines);
 }
 
-const Case kCases[] = {
-    {"empty", "", {}, {}},
-    {"one package with origin",
-     "C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\nS:1\no:openssl\nm:Someone <a@b>\n\n",
-     {"libcrypto3 3.1.4-r5 x86_64 openssl 3.1.4-r5"},
-     {}},
-    {"no origin: the package is its own source",
-     "P:musl\nV:1.2.4-r2\nA:aarch64\n",
-     {"musl 1.2.4-r2 aarch64 musl 1.2.4-r2"},
-     {}},
-    {"several packages, extra blank lines, CRLF, no trailing blank line",
-     "\n\nP:a\r\nV:1.0-r0\r\nA:x86\r\n\r\n\r\nP:b\r\nV:2.0_rc1-r3\r\no:b-src\r\n",
-     {"a 1.0-r0 x86 a 1.0-r0", "b 2.0_rc1-r3  b-src 2.0_rc1-r3"},
-     {}},
-    {"file lists and other fields are ignored",
-     "P:busybox\nV:1.36.1-r15\nA:x86_64\nF:bin\nR:busybox\na:0:0:755\nZ:Q1abc=\nr:alpine-base\n"
-     "D:so:libc.musl-x86_64.so.1\np:cmd:busybox=1.36.1-r15\n",
-     {"busybox 1.36.1-r15 x86_64 busybox 1.36.1-r15"},
-     {}},
-    {"package without version is reported and skipped",
-     "P:good\nV:1-r0\n\nP:noversion\nA:x86_64\n\nP:also-good\nV:2-r0\n",
-     {"good 1-r0  good 1-r0", "also-good 2-r0  also-good 2-r0"},
-     {4}},
-    {"record without a name", "V:1-r0\nA:x86_64\n\nP:ok\nV:1-r0\n", {"ok 1-r0  ok 1-r0"}, {1}},
-    {"malformed line is reported and the rest is read",
-     "P:a\nnot a field\nV:1-r0\n\nP:b\nV:2-r0\n",
-     {"a 1-r0  a 1-r0", "b 2-r0  b 2-r0"},
-     {2}},
-    {"missing blank line between packages keeps both",
-     "P:a\nV:1-r0\nP:b\nV:2-r0\n",
-     {"a 1-r0  a 1-r0", "b 2-r0  b 2-r0"},
-     {3}},
-};
+std::vector<Case> cases() {
+  return {
+      {"empty", "", {}, {}},
+      {"one package with origin",
+       "C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\nS:1\no:openssl\nm:Someone <a@b>\n\n",
+       {"libcrypto3 3.1.4-r5 x86_64 openssl 3.1.4-r5"},
+       {}},
+      {"no origin: the package is its own source",
+       "P:musl\nV:1.2.4-r2\nA:aarch64\n",
+       {"musl 1.2.4-r2 aarch64 musl 1.2.4-r2"},
+       {}},
+      {"several packages, extra blank lines, CRLF, no trailing blank line",
+       "\n\nP:a\r\nV:1.0-r0\r\nA:x86\r\n\r\n\r\nP:b\r\nV:2.0_rc1-r3\r\no:b-src\r\n",
+       {"a 1.0-r0 x86 a 1.0-r0", "b 2.0_rc1-r3  b-src 2.0_rc1-r3"},
+       {}},
+      {"file lists and other fields are ignored",
+       "P:busybox\nV:1.36.1-r15\nA:x86_64\nF:bin\nR:busybox\na:0:0:755\nZ:Q1abc=\nr:alpine-base\n"
+       "D:so:libc.musl-x86_64.so.1\np:cmd:busybox=1.36.1-r15\n",
+       {"busybox 1.36.1-r15 x86_64 busybox 1.36.1-r15"},
+       {}},
+      {"package without version is reported and skipped",
+       "P:good\nV:1-r0\n\nP:noversion\nA:x86_64\n\nP:also-good\nV:2-r0\n",
+       {"good 1-r0  good 1-r0", "also-good 2-r0  also-good 2-r0"},
+       {4}},
+      {"record without a name", "V:1-r0\nA:x86_64\n\nP:ok\nV:1-r0\n", {"ok 1-r0  ok 1-r0"}, {1}},
+      {"malformed line is reported and the rest is read",
+       "P:a\nnot a field\nV:1-r0\n\nP:b\nV:2-r0\n",
+       {"a 1-r0  a 1-r0", "b 2-r0  b 2-r0"},
+       {2}},
+      {"missing blank line between packages keeps both",
+       "P:a\nV:1-r0\nP:b\nV:2-r0\n",
+       {"a 1-r0  a 1-r0", "b 2-r0  b 2-r0"},
+       {3}},
+  };
+}
 
-INSTANTIATE_TEST_SUITE_P(HandWritten, ApkInstalledCase, testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(HandWritten, ApkInstalledCase, testing::ValuesIn(cases()),
                          [](const testing::TestParamInfo<Case>& info) {
                            std::string name;
                            for (char c : info.param.name) {

@@ -52,9 +52,12 @@ class FsEnv final : public core::Env {
   }
 };
 
-const core::FixedClock kClock{
-    core::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 11 / 26}} +
-    std::chrono::hours{3}};
+const core::FixedClock& fixed_clock() {
+  static const core::FixedClock clock{
+      core::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 11 / 26}} +
+      std::chrono::hours{3}};
+  return clock;
+}
 constexpr const char* kClockText = "2026-11-26T03:00:00Z";
 
 class TempDir {
@@ -83,7 +86,7 @@ class TempDir {
   fs::path path_;
 };
 
-const std::string kDebianStatus = R"txt(Package: bash
+constexpr const char* kDebianStatus = R"txt(Package: bash
 Status: install ok installed
 Architecture: amd64
 Version: 5.2.15-2+b2
@@ -126,7 +129,7 @@ Version: 6.1.76-1
 Description: Linux for 64-bit PCs (meta-package)
 )txt";
 
-const std::string kDebianOsRelease = R"txt(PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+constexpr const char* kDebianOsRelease = R"txt(PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"
 VERSION_ID="12"
 VERSION="12 (bookworm)"
@@ -147,6 +150,7 @@ using Row = std::tuple<std::string, std::string, std::string, std::string>;
 
 std::vector<Row> rows(const std::vector<core::Package>& packages) {
   std::vector<Row> out;
+  out.reserve(packages.size());
   for (const auto& p : packages)
     out.emplace_back(p.name, p.version, p.source_name, p.source_version);
   std::sort(out.begin(), out.end());
@@ -160,7 +164,7 @@ TEST(CollectHost, DebianRoot) {
   options.root = root.str();
   options.tags = {"prod"};
   core::Diagnostics diagnostics;
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   for (const auto& d : diagnostics.items()) ADD_FAILURE() << d.to_string();
 
@@ -191,7 +195,7 @@ TEST(CollectHost, DebianRoot) {
 
   // Same root, same clock: the same bytes.
   core::Diagnostics again;
-  const auto second = collect_host(FsEnv(), kClock, options, again);
+  const auto second = collect_host(FsEnv(), fixed_clock(), options, again);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(to_json(*second), to_json(*report));
 }
@@ -213,7 +217,7 @@ TEST(CollectHost, OptionsOverrideIdentityAndProc) {
   options.host_id = "given-id";
   options.hostname = "given-name";
   core::Diagnostics diagnostics;
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->host.id, "given-id");
   EXPECT_EQ(report->host.hostname, "given-name");
@@ -240,7 +244,7 @@ TEST(CollectHost, AlpineImageWithoutProcOrMachineId) {
   CollectOptions options;
   options.root = root.str();
   core::Diagnostics diagnostics;
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->os.id, "alpine");
   EXPECT_EQ(report->os.version_id, "3.19.1");
@@ -267,14 +271,14 @@ TEST(CollectHost, NoPackageDatabaseIsAnError) {
   core::Diagnostics diagnostics;
   CollectOptions options;
   options.root = root.str();
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code, core::ErrorCode::kNotFound);
   EXPECT_NE(report.error().message.find(root.str()), std::string::npos) << report.error().message;
   EXPECT_NE(report.error().message.find("/var/lib/dpkg/status"), std::string::npos);
 
   options.root = root.str() + "/no-such-dir";
-  const auto missing_root = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto missing_root = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_FALSE(missing_root.ok());
   EXPECT_EQ(missing_root.error().code, core::ErrorCode::kNotFound);
   EXPECT_NE(missing_root.error().message.find(options.root + " is not a directory"),
@@ -320,7 +324,7 @@ TEST(CollectHost, RpmRootWithKernelPackages) {
   CollectOptions options;
   options.root = root.str();
   core::Diagnostics diagnostics;
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   for (const auto& d : diagnostics.items()) ADD_FAILURE() << d.to_string();
   EXPECT_EQ(report->package_format, core::PackageFormat::kRpm);
@@ -402,7 +406,8 @@ TEST(ImportFile, DetectsTextFormatsAndDerivesKernels) {
     TempDir dir;
     dir.write(c.file, c.content);
     core::Diagnostics diagnostics;
-    const auto report = import_file(FsEnv(), kClock, (dir.path() / c.file).string(), diagnostics);
+    const auto report =
+        import_file(FsEnv(), fixed_clock(), (dir.path() / c.file).string(), diagnostics);
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_EQ(report->package_format, c.format);
     EXPECT_EQ(report->host.id, "web-1");  // the file name's stem
@@ -425,7 +430,7 @@ TEST(ImportFile, HostReportJsonRoundTrips) {
   dir.write("db-1.json", to_json(original));
   core::Diagnostics diagnostics;
   const auto report =
-      import_file(FsEnv(), kClock, (dir.path() / "db-1.json").string(), diagnostics);
+      import_file(FsEnv(), fixed_clock(), (dir.path() / "db-1.json").string(), diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(*report, original);  // its own id and time are kept
 }
@@ -436,7 +441,7 @@ TEST(ImportFile, VulsResultIsRecognised) {
     "release": "12.4", "packages": {"bash": {"name": "bash", "version": "5.2.15-2+b2"}}})");
   core::Diagnostics diagnostics;
   const auto report =
-      import_file(FsEnv(), kClock, (dir.path() / "scan.json").string(), diagnostics);
+      import_file(FsEnv(), fixed_clock(), (dir.path() / "scan.json").string(), diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   ASSERT_EQ(report->packages.size(), 1u);
   EXPECT_EQ(report->packages[0].name, "bash");
@@ -480,7 +485,7 @@ TEST(ImportFile, UnrecognisedOrInvalidFilesAreErrorsNamingTheFile) {
     dir.write("input.dat", c.content);
     const std::string path = (dir.path() / "input.dat").string();
     core::Diagnostics diagnostics;
-    const auto report = import_file(FsEnv(), kClock, path, diagnostics);
+    const auto report = import_file(FsEnv(), fixed_clock(), path, diagnostics);
     ASSERT_FALSE(report.ok());
     EXPECT_EQ(report.error().code, c.code);
     EXPECT_NE(report.error().message.find(path), std::string::npos) << report.error().message;
@@ -490,7 +495,8 @@ TEST(ImportFile, UnrecognisedOrInvalidFilesAreErrorsNamingTheFile) {
 
 TEST(ImportFile, MissingFileIsAnError) {
   core::Diagnostics diagnostics;
-  const auto report = import_file(FsEnv(), kClock, "/nonexistent/fleetpatch/input", diagnostics);
+  const auto report =
+      import_file(FsEnv(), fixed_clock(), "/nonexistent/fleetpatch/input", diagnostics);
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.error().message.find("/nonexistent/fleetpatch/input"), std::string::npos);
 }
@@ -516,7 +522,7 @@ TEST(ImportFile, RealVulsResultsListTheRunningKernelAsInstalled) {
     ++hosts;
     core::Diagnostics diagnostics;
     const auto report =
-        import_file(FsEnv(), kClock, (dir / "raw" / (f[0] + ".json")).string(), diagnostics);
+        import_file(FsEnv(), fixed_clock(), (dir / "raw" / (f[0] + ".json")).string(), diagnostics);
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_EQ(report->packages.size(), std::stoul(f[4]));
     EXPECT_EQ(report->kernel.running, f[6]);
@@ -566,7 +572,7 @@ TEST(CollectHostLive, MatchesDpkgQueryOnThisMachine) {
 
   CollectOptions options;  // root "/"
   core::Diagnostics diagnostics;
-  const auto report = collect_host(FsEnv(), kClock, options, diagnostics);
+  const auto report = collect_host(FsEnv(), fixed_clock(), options, diagnostics);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->package_format, core::PackageFormat::kDpkg);
   const std::vector<Row> actual = rows(report->packages);

@@ -142,19 +142,15 @@ TEST(HostReportJson, IgnoresUnknownMembersAndTreatsNullAsAbsent) {
   EXPECT_EQ(parsed->packages[0].name, "a");
 }
 
-const std::string kHeadForMembers = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
-
 TEST(HostReportJson, PackageMembersLastDuplicateWinsAlsoInLongObjects) {
   // Package members are read once into a small table (16 members); longer objects fall back to
   // walking the object. Both must give the same answers: the last duplicate wins, null is absent.
   for (const int extra : {0, 5, 14, 15, 16, 17, 40}) {
-    std::string members;
+    std::string text = R"({"schema":"fleetpatch.host/1","host":{"id":"h"},"packages":[{)";
     for (int i = 0; i < extra; ++i)
-      members += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
-    const std::string text =
-        "{" + kHeadForMembers + R"(,"packages":[{)" + members +
-        R"("name":"a","version":"1","version":"2","arch":"x86_64","arch":null,)" +
-        R"("source":{"name":"s","name":"t"},"install_time":5}]})";
+      text += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    text += R"("name":"a","version":"1","version":"2","arch":"x86_64","arch":null,)";
+    text += R"("source":{"name":"s","name":"t"},"install_time":5}]})";
     const auto parsed = host_report_from_json(text, "mem");
     ASSERT_TRUE(parsed.ok()) << extra << ": " << parsed.error().message;
     ASSERT_EQ(parsed->packages.size(), 1u);
@@ -182,9 +178,8 @@ struct ErrorCase {
   core::ErrorCode code = core::ErrorCode::kInvalidArgument;
 };
 
-const std::string kHead = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
-
 std::vector<ErrorCase> error_cases() {
+  const std::string head = R"("schema":"fleetpatch.host/1","host":{"id":"h"})";
   return {
       {"not json", "{\"schema\": ", "not valid JSON"},
       {"not an object", "[1,2]", "/: expected an object, got array"},
@@ -199,49 +194,48 @@ std::vector<ErrorCase> error_cases() {
        "/host/id: missing required"},
       {"tag type", R"({"schema":"fleetpatch.host/1","host":{"id":"h","tags":["a",2]}})",
        "/host/tags/1: expected a string, got integer"},
-      {"no packages", "{" + kHead + "}", "/packages: missing required"},
-      {"packages type", "{" + kHead + R"(,"packages":{}})", "/packages: expected an array"},
-      {"package item", "{" + kHead + R"(,"packages":[{"name":"a","version":"1"},"b"]})",
+      {"no packages", "{" + head + "}", "/packages: missing required"},
+      {"packages type", "{" + head + R"(,"packages":{}})", "/packages: expected an array"},
+      {"package item", "{" + head + R"(,"packages":[{"name":"a","version":"1"},"b"]})",
        "/packages/1: expected an object, got string"},
       {"package version",
-       "{" + kHead + R"(,"packages":[{"name":"a","version":"1"},)" +
-           R"({"name":"b","version":3}]})",
+       "{" + head + R"(,"packages":[{"name":"a","version":"1"},)" + R"({"name":"b","version":3}]})",
        "/packages/1/version: expected a string, got integer"},
-      {"package name", "{" + kHead + R"(,"packages":[{"version":"1"}]})",
+      {"package name", "{" + head + R"(,"packages":[{"version":"1"}]})",
        "/packages/0/name: missing required member"},
-      {"source type", "{" + kHead + R"(,"packages":[{"name":"a","version":"1","source":"x"}]})",
+      {"source type", "{" + head + R"(,"packages":[{"name":"a","version":"1","source":"x"}]})",
        "/packages/0/source: expected an object"},
       {"source version",
-       "{" + kHead + R"(,"packages":[{"name":"a","version":"1","source":{"version":1.5}}]})",
+       "{" + head + R"(,"packages":[{"name":"a","version":"1","source":{"version":1.5}}]})",
        "/packages/0/source/version: expected a string, got number"},
-      {"module type", "{" + kHead + R"(,"packages":[{"name":"a","version":"1","module":[]}]})",
+      {"module type", "{" + head + R"(,"packages":[{"name":"a","version":"1","module":[]}]})",
        "/packages/0/module: expected a string or null, got array"},
-      {"package format", "{" + kHead + R"(,"package_format":"pacman","packages":[]})",
+      {"package format", "{" + head + R"(,"package_format":"pacman","packages":[]})",
        "/package_format: unknown package format \"pacman\""},
-      {"reboot type", "{" + kHead + R"(,"kernel":{"reboot_required":"yes"},"packages":[]})",
+      {"reboot type", "{" + head + R"(,"kernel":{"reboot_required":"yes"},"packages":[]})",
        "/kernel/reboot_required: expected true or false, got string"},
       {"livepatch cves",
-       "{" + kHead + R"(,"kernel":{"livepatch":[{"name":"k","cves":["CVE-1",null]}]},)" +
+       "{" + head + R"(,"kernel":{"livepatch":[{"name":"k","cves":["CVE-1",null]}]},)" +
            R"("packages":[]})",
        "/kernel/livepatch/0/cves/1: expected a string, got null"},
-      {"port range", "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":70000}]})",
+      {"port range", "{" + head + R"(,"packages":[],"listening":[{"proto":"tcp","port":70000}]})",
        "/listening/0/port: integer 70000 out of range [0, 65535]"},
-      {"port missing", "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp"}]})",
+      {"port missing", "{" + head + R"(,"packages":[],"listening":[{"proto":"tcp"}]})",
        "/listening/0/port: missing required member"},
       {"pid float",
-       "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,"pid":1.5}]})",
+       "{" + head + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,"pid":1.5}]})",
        "/listening/0/pid: expected an integer, got number"},
       {"pid huge",
-       "{" + kHead +
+       "{" + head +
            R"(,"packages":[],"listening":[{"proto":"tcp","port":1,"pid":18446744073709551615}]})",
        "/listening/0/pid: integer out of range"},
       {"exposure",
-       "{" + kHead + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,)" +
+       "{" + head + R"(,"packages":[],"listening":[{"proto":"tcp","port":1,)" +
            R"("exposure":"internet"}]})",
        "/listening/0/exposure: unknown exposure \"internet\""},
-      {"restart pid", "{" + kHead + R"(,"packages":[],"pending_restart":[{"pid":-1}]})",
+      {"restart pid", "{" + head + R"(,"packages":[],"pending_restart":[{"pid":-1}]})",
        "/pending_restart/0/pid: integer -1 out of range"},
-      {"collected_at", "{" + kHead + R"(,"packages":[],"collected_at":"yesterday"})",
+      {"collected_at", "{" + head + R"(,"packages":[],"collected_at":"yesterday"})",
        "/collected_at: invalid timestamp 'yesterday'"},
   };
 }

@@ -20,10 +20,10 @@ using Cves = std::vector<std::string>;
 const char* const kKpatch = "kpatch_5_14_0_70_13_1_1_2";
 const char* const kCanonical = "lkp_Ubuntu_5_15_0_91_101_generic_99";
 const char* const kKlp = "livepatch_5_14_21_150400_24_46_default_3";
-const Cves kKpatchCves = {"CVE-2021-0920", "CVE-2022-0847", "CVE-2022-27666"};
-const Cves kCanonicalCves = {"CVE-2023-6817", "CVE-2023-6932"};
-const Cves kKernelcareCves = {"CVE-2020-14305", "CVE-2021-33909"};
-const Cves kKlpCves = {"CVE-2023-0461", "CVE-2023-1281", "CVE-2023-1390"};
+Cves kpatch_cves() { return {"CVE-2021-0920", "CVE-2022-0847", "CVE-2022-27666"}; }
+Cves canonical_cves() { return {"CVE-2023-6817", "CVE-2023-6932"}; }
+Cves kernelcare_cves() { return {"CVE-2020-14305", "CVE-2021-33909"}; }
+Cves klp_cves() { return {"CVE-2023-0461", "CVE-2023-1281", "CVE-2023-1390"}; }
 
 std::vector<core::Livepatch> collect_tree(const std::string& tree, core::Diagnostics& diagnostics) {
   platform::PosixEnv env;
@@ -47,20 +47,20 @@ TEST_P(LivepatchFixture, KernelStateWithTheToolsCves) {
 INSTANTIATE_TEST_SUITE_P(
     Flavours, LivepatchFixture,
     ::testing::Values(
-        FlavourCase{"kpatch/enabled", {{kKpatch, "kpatch", true, false, kKpatchCves, ""}}},
-        FlavourCase{"kpatch/transition", {{kKpatch, "kpatch", true, true, kKpatchCves, ""}}},
+        FlavourCase{"kpatch/enabled", {{kKpatch, "kpatch", true, false, kpatch_cves(), ""}}},
+        FlavourCase{"kpatch/transition", {{kKpatch, "kpatch", true, true, kpatch_cves(), ""}}},
         FlavourCase{"canonical/enabled",
-                    {{kCanonical, "canonical-livepatch", true, false, kCanonicalCves, ""}}},
+                    {{kCanonical, "canonical-livepatch", true, false, canonical_cves(), ""}}},
         FlavourCase{"canonical/transition",
-                    {{kCanonical, "canonical-livepatch", true, true, kCanonicalCves, ""}}},
+                    {{kCanonical, "canonical-livepatch", true, true, canonical_cves(), ""}}},
         FlavourCase{
             "kernelcare/enabled",
-            {{"kernelcare", "kernelcare", true, false, kKernelcareCves, "3.10.0-1160.36.2.el7"}}},
-        FlavourCase{
-            "kernelcare/disabled",
-            {{"kernelcare", "kernelcare", false, false, kKernelcareCves, "3.10.0-1160.36.2.el7"}}},
-        FlavourCase{"klp/enabled", {{kKlp, "klp", true, false, kKlpCves, ""}}},
-        FlavourCase{"klp/transition", {{kKlp, "klp", true, true, kKlpCves, ""}}},
+            {{"kernelcare", "kernelcare", true, false, kernelcare_cves(), "3.10.0-1160.36.2.el7"}}},
+        FlavourCase{"kernelcare/disabled",
+                    {{"kernelcare", "kernelcare", false, false, kernelcare_cves(),
+                      "3.10.0-1160.36.2.el7"}}},
+        FlavourCase{"klp/enabled", {{kKlp, "klp", true, false, klp_cves(), ""}}},
+        FlavourCase{"klp/transition", {{kKlp, "klp", true, true, klp_cves(), ""}}},
         FlavourCase{"sysfs-only/enabled", {{"my_custom_patch", "livepatch", true, false, {}, ""}}}),
     [](const auto& info) {
       std::string name = info.param.tree;
@@ -186,7 +186,7 @@ TEST(Livepatch, CanonicalWithoutKernelModuleIsItsOwnEntry) {
   ASSERT_EQ(patches.size(), 1u);
   EXPECT_EQ(patches[0].name, "canonical-livepatch 99.1");
   EXPECT_TRUE(patches[0].enabled);
-  EXPECT_EQ(patches[0].cves, kCanonicalCves);
+  EXPECT_EQ(patches[0].cves, canonical_cves());
 }
 
 TEST(Livepatch, KlpContinuedCveLines) {

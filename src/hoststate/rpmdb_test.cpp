@@ -43,11 +43,11 @@ class FsEnv final : public core::Env {
 };
 
 struct SpecCase {
-  std::string file;
-  std::string text;
+  const char* file;
+  const char* text;
 };
 
-const std::vector<SpecCase> kSpecs = {
+constexpr SpecCase kSpecs[] = {
     {"hello.spec",
      "Name: fp-hello\nEpoch: 2\nVersion: 1.2.3\nRelease: 4.fp\nSummary: t\nLicense: MIT\n"
      "BuildArch: noarch\nModularityLabel: fpmod:7:20240101:abcdef\n%description\nt\n%files\n"},
@@ -211,6 +211,7 @@ TEST_F(RpmdbTest, ConcurrentReadsAreSerialisedAndAgree) {
   ASSERT_TRUE(location.has_value());
   std::vector<std::vector<core::Package>> results(4);
   std::vector<std::thread> threads;
+  threads.reserve(results.size());
   for (auto& result : results) {
     threads.emplace_back([&] {
       core::Diagnostics diagnostics;

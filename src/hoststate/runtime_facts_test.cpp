@@ -17,7 +17,10 @@ using match::RuntimeFacts;
 using testing_support::fixture;
 using Names = std::vector<std::string>;
 
-const core::FixedClock kClock(core::TimePoint(std::chrono::seconds(1'800'000'000)));
+const core::FixedClock& fixed_clock() {
+  static const core::FixedClock clock(core::TimePoint(std::chrono::seconds(1'800'000'000)));
+  return clock;
+}
 
 core::HostReport collect_fixture(const std::string& tree, const std::string& command_dir = "") {
   const std::string root = fixture(tree);
@@ -25,7 +28,7 @@ core::HostReport collect_fixture(const std::string& tree, const std::string& com
   options.root = root;
   if (!command_dir.empty()) options.command_output_dir = root + command_dir;
   core::Diagnostics diagnostics;
-  auto report = collect_host(platform::PosixEnv(), kClock, options, diagnostics);
+  auto report = collect_host(platform::PosixEnv(), fixed_clock(), options, diagnostics);
   EXPECT_TRUE(report.ok()) << report.error().message;
   for (const auto& d : diagnostics.items()) ADD_FAILURE() << d.to_string();
   return report.ok() ? std::move(report).value() : core::HostReport{};

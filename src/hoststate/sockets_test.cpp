@@ -14,7 +14,7 @@ namespace {
 
 using testing_support::fixture;
 
-const std::string kHeader =
+constexpr const char* kHeader =
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
     "inode\n";
 

@@ -24,7 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const core::FixedClock kClock(core::TimePoint(std::chrono::seconds(1'800'000'000)));
+const core::FixedClock& fixed_clock() {
+  static const core::FixedClock clock(core::TimePoint(std::chrono::seconds(1'800'000'000)));
+  return clock;
+}
 
 // ---- pure parts -------------------------------------------------------------------------------
 
@@ -152,7 +155,7 @@ void expect_same_host(const std::function<core::Result<core::HostReport>()>& rem
   const auto local = [] {
     core::Diagnostics diagnostics;
     CollectOptions options;
-    auto report = collect_host(platform::PosixEnv(), kClock, options, diagnostics);
+    auto report = collect_host(platform::PosixEnv(), fixed_clock(), options, diagnostics);
     EXPECT_TRUE(report.ok()) << report.error().message;
     return report.ok() ? std::move(report).value() : core::HostReport{};
   };
@@ -189,7 +192,7 @@ TEST(RemoteScript, RunByALocalShellGivesTheLocalReport) {
     CollectOptions options;
     options.command_output_dir = std::string(kSshCommandDir);
     core::Diagnostics diagnostics;
-    return collect_host(*env, kClock, options, diagnostics);
+    return collect_host(*env, fixed_clock(), options, diagnostics);
   });
 }
 
@@ -200,11 +203,14 @@ std::uint16_t free_port() {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  std::uint16_t port = 0;  // 0 when the kernel gave none
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0) {
+    port = ntohs(sa.sin_port);
+  }
   ::close(fd);
-  return ntohs(sa.sin_port);
+  return port;
 }
 
 bool accepts(std::uint16_t port) {
@@ -313,7 +319,8 @@ class SshdTest : public ::testing::Test {
   static core::Result<core::HostReport> scan(std::uint16_t port, const SshOptions& o) {
     PosixProcessRunner runner;
     core::Diagnostics diagnostics;
-    return collect_host_over_ssh(runner, kClock, target(port), o, CollectOptions{}, diagnostics);
+    return collect_host_over_ssh(runner, fixed_clock(), target(port), o, CollectOptions{},
+                                 diagnostics);
   }
 
   static inline std::string skip_reason_;

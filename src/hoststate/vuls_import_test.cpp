@@ -143,6 +143,7 @@ struct FamilyCase {
 };
 
 // Names the case in failure messages instead of dumping its bytes.
+// NOLINTNEXTLINE(readability-identifier-naming): gtest finds PrintTo by this exact name
 void PrintTo(const FamilyCase& c, std::ostream* os) { *os << c.vuls_family; }
 
 class VulsFamilyMapping : public testing::TestWithParam<FamilyCase> {};
@@ -183,6 +184,7 @@ struct ErrorCase {
 };
 
 // Names the case in failure messages instead of dumping its bytes.
+// NOLINTNEXTLINE(readability-identifier-naming): gtest finds PrintTo by this exact name
 void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
 class VulsImportError : public testing::TestWithParam<ErrorCase> {};
