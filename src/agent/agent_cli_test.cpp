@@ -24,7 +24,7 @@ namespace {
 using testing::FakeFleetServer;
 using testing::TempDir;
 
-const std::string kRoot = std::string(FLEETPATCH_TEST_DATA) + "/hoststate/hosts/debian-web";
+constexpr const char* kRoot = FLEETPATCH_TEST_DATA "/hoststate/hosts/debian-web";
 constexpr const char* kMachineId = "3d1219c7c4c5404aaa1f6d2a48adfda4";  // its etc/machine-id
 
 std::string read_text(const std::string& path) {
@@ -45,6 +45,7 @@ class AgentProcess {
     argv_storage.insert(argv_storage.end(), command.begin(), command.end());
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_storage.size() + 1);
     for (auto& a : argv_storage) argv.push_back(a.data());
     argv.push_back(nullptr);
     // The caller's FLEETPATCH_* settings must not leak into the test.
@@ -54,6 +55,7 @@ class AgentProcess {
     }
     env_storage.insert(env_storage.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;
@@ -102,7 +104,7 @@ class AgentCli : public ::testing::Test {
     std::ofstream(secret_file_) << "enroll-me\n";
   }
   /// Runs to completion; returns the exit code.
-  int run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+  int run(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
     AgentProcess process(args, env, tmp_.path() + "/stderr.txt");
     if (!process.started()) return -100;
     const int code = process.wait(std::chrono::seconds(120));
@@ -122,12 +124,12 @@ class AgentCli : public ::testing::Test {
   std::string stderr_;
 };
 
-const std::string kReportPath = std::string("/api/v1/hosts/") + kMachineId + "/report";
+std::string report_path() { return std::string("/api/v1/hosts/") + kMachineId + "/report"; }
 
 TEST_F(AgentCli, OnceEnrollsReportsTheFixtureRootThenSendsUnchanged) {
   ASSERT_EQ(run(once_args()), 0) << stderr_;
   EXPECT_EQ(server_.calls(), (std::vector<std::string>{"POST /api/v1/enroll -> 201",
-                                                       "PUT " + kReportPath + " -> 200"}));
+                                                       "PUT " + report_path() + " -> 200"}));
   const auto report = server_.report_of(kMachineId);
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->host.hostname, "web-1");
@@ -140,7 +142,7 @@ TEST_F(AgentCli, OnceEnrollsReportsTheFixtureRootThenSendsUnchanged) {
   server_.clear_requests();
   ASSERT_EQ(run(once_args()), 0) << stderr_;
   EXPECT_EQ(server_.calls(),
-            (std::vector<std::string>{"POST " + kReportPath + "/unchanged -> 200"}));
+            (std::vector<std::string>{"POST " + report_path() + "/unchanged -> 200"}));
   EXPECT_NE(stderr_.find("report accepted (unchanged"), std::string::npos) << stderr_;
 }
 

@@ -106,14 +106,14 @@ class AgentHttp : public ::testing::Test {
   std::string secret_ = "enroll-me";
 };
 
-const std::string kReportPath = std::string("/api/v1/hosts/") + kHostId + "/report";
+std::string report_path() { return std::string("/api/v1/hosts/") + kHostId + "/report"; }
 
 TEST_F(AgentHttp, EnrollsSendsFullThenUnchangedThenFullAgainWhenContentChanges) {
   const auto first = run(sample_report("2026-11-26T01:00:00Z", "3.0.11-1~deb12u2"));
   ASSERT_EQ(first.outcome, CycleOutcome::kAccepted) << first.message << "\n" << log_text();
   EXPECT_EQ(first.sent_as, SendKind::kFull);
   EXPECT_EQ(server_.calls(), (std::vector<std::string>{"POST /api/v1/enroll -> 201",
-                                                       "PUT " + kReportPath + " -> 200"}));
+                                                       "PUT " + report_path() + " -> 200"}));
   // The token is kept, private, and used as a bearer token.
   struct stat st {};
   ASSERT_EQ(::stat((state_->path() + "/token.json").c_str(), &st), 0);
@@ -131,7 +131,7 @@ TEST_F(AgentHttp, EnrollsSendsFullThenUnchangedThenFullAgainWhenContentChanges) 
   ASSERT_EQ(second.outcome, CycleOutcome::kAccepted) << second.message << "\n" << log_text();
   EXPECT_EQ(second.sent_as, SendKind::kUnchanged);
   EXPECT_EQ(server_.calls(),
-            (std::vector<std::string>{"POST " + kReportPath + "/unchanged -> 200"}));
+            (std::vector<std::string>{"POST " + report_path() + "/unchanged -> 200"}));
   EXPECT_EQ(server_.collected_at_of(kHostId), "2026-11-26T02:00:00Z");
   ASSERT_TRUE(second.ack.has_value());
   EXPECT_FALSE(second.ack->changed);
@@ -142,7 +142,7 @@ TEST_F(AgentHttp, EnrollsSendsFullThenUnchangedThenFullAgainWhenContentChanges) 
   const auto third = run(sample_report("2026-11-26T03:00:00Z", "3.0.13-1~deb12u1"));
   ASSERT_EQ(third.outcome, CycleOutcome::kAccepted) << third.message;
   EXPECT_EQ(third.sent_as, SendKind::kFull);
-  EXPECT_EQ(server_.calls(), (std::vector<std::string>{"PUT " + kReportPath + " -> 200"}));
+  EXPECT_EQ(server_.calls(), (std::vector<std::string>{"PUT " + report_path() + " -> 200"}));
   EXPECT_EQ(server_.report_of(kHostId)->packages[0].version, "3.0.13-1~deb12u1");
 }
 
@@ -153,7 +153,7 @@ TEST_F(AgentHttp, WithoutDeltaFromTheServerEveryReportIsFull) {
   const auto second = run(sample_report("2026-11-26T02:00:00Z", "1"));
   ASSERT_EQ(second.outcome, CycleOutcome::kAccepted);
   EXPECT_EQ(second.sent_as, SendKind::kFull);
-  EXPECT_EQ(server_.calls(), (std::vector<std::string>{"PUT " + kReportPath + " -> 200"}));
+  EXPECT_EQ(server_.calls(), (std::vector<std::string>{"PUT " + report_path() + " -> 200"}));
 }
 
 TEST_F(AgentHttp, ConflictOnUnchangedSendsTheFullReport) {
@@ -163,8 +163,9 @@ TEST_F(AgentHttp, ConflictOnUnchangedSendsTheFullReport) {
   const auto second = run(sample_report("2026-11-26T02:00:00Z", "1"));
   ASSERT_EQ(second.outcome, CycleOutcome::kAccepted) << second.message << "\n" << log_text();
   EXPECT_EQ(second.sent_as, SendKind::kFull);
-  EXPECT_EQ(server_.calls(), (std::vector<std::string>{"POST " + kReportPath + "/unchanged -> 409",
-                                                       "PUT " + kReportPath + " -> 200"}));
+  EXPECT_EQ(server_.calls(),
+            (std::vector<std::string>{"POST " + report_path() + "/unchanged -> 409",
+                                      "PUT " + report_path() + " -> 200"}));
   EXPECT_EQ(server_.collected_at_of(kHostId), "2026-11-26T02:00:00Z");
 }
 
@@ -175,9 +176,9 @@ TEST_F(AgentHttp, RevokedTokenReEnrollsOnceAndResends) {
   const auto second = run(sample_report("2026-11-26T02:00:00Z", "1"));
   ASSERT_EQ(second.outcome, CycleOutcome::kAccepted) << second.message << "\n" << log_text();
   EXPECT_EQ(server_.calls(),
-            (std::vector<std::string>{"POST " + kReportPath + "/unchanged -> 401",
+            (std::vector<std::string>{"POST " + report_path() + "/unchanged -> 401",
                                       "POST /api/v1/enroll -> 201",
-                                      "POST " + kReportPath + "/unchanged -> 200"}));
+                                      "POST " + report_path() + "/unchanged -> 200"}));
   EXPECT_EQ(server_.requests()[2].authorization, "Bearer fpt_2_secret");
   EXPECT_EQ(state_->read_token()->value().token, "fpt_2_secret") << "the new token is kept";
 }
@@ -204,9 +205,10 @@ TEST_F(AgentHttp, TransientErrorsAreRetriedWithBackoffWithinOneRun) {
   EXPECT_LE(waiter_.waits[0].count(), 100);
   EXPECT_GE(waiter_.waits[1].count(), 100);
   EXPECT_LE(waiter_.waits[1].count(), 200);
-  EXPECT_EQ(server_.calls(), (std::vector<std::string>{
-                                 "POST /api/v1/enroll -> 503", "POST /api/v1/enroll -> 503",
-                                 "POST /api/v1/enroll -> 201", "PUT " + kReportPath + " -> 200"}));
+  EXPECT_EQ(
+      server_.calls(),
+      (std::vector<std::string>{"POST /api/v1/enroll -> 503", "POST /api/v1/enroll -> 503",
+                                "POST /api/v1/enroll -> 201", "PUT " + report_path() + " -> 200"}));
 }
 
 TEST_F(AgentHttp, RetryAfterFromTheServerIsHonouredUpToTheCap) {
@@ -254,7 +256,7 @@ TEST_F(AgentHttp, AFreshReportSupersedesTheSpooledOne) {
   const auto result = run(sample_report("2026-11-26T05:00:00Z", "2"));
   ASSERT_EQ(result.outcome, CycleOutcome::kAccepted) << result.message;
   EXPECT_EQ(server_.calls(), (std::vector<std::string>{"POST /api/v1/enroll -> 201",
-                                                       "PUT " + kReportPath + " -> 200"}));
+                                                       "PUT " + report_path() + " -> 200"}));
   EXPECT_EQ(server_.collected_at_of(kHostId), "2026-11-26T05:00:00Z");
   EXPECT_NE(log_text().find("supersedes"), std::string::npos) << log_text();
 }
@@ -314,9 +316,9 @@ TEST_F(AgentHttp, TheDaemonCollectsSendsAndWaitsIntervalPlusJitterUntilStopped) 
       });
   EXPECT_EQ(collections, 3);
   EXPECT_EQ(server_.calls(), (std::vector<std::string>{
-                                 "POST /api/v1/enroll -> 201", "PUT " + kReportPath + " -> 200",
-                                 "POST " + kReportPath + "/unchanged -> 200",
-                                 "POST " + kReportPath + "/unchanged -> 200"}));
+                                 "POST /api/v1/enroll -> 201", "PUT " + report_path() + " -> 200",
+                                 "POST " + report_path() + "/unchanged -> 200",
+                                 "POST " + report_path() + "/unchanged -> 200"}));
   ASSERT_EQ(waiter_.waits.size(), 3u);
   for (const auto wait : waiter_.waits) {
     // u = 0.5: 1h + 5m, less the little time the run itself took.

@@ -15,8 +15,7 @@
 namespace fleetpatch::agent {
 namespace {
 
-const std::string kUnit =
-    std::string(FLEETPATCH_SOURCE_DIR) + "/packaging/fleetpatch-agent.service";
+constexpr const char* kUnit = FLEETPATCH_SOURCE_DIR "/packaging/fleetpatch-agent.service";
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);

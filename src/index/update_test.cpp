@@ -9,11 +9,12 @@
 namespace fleetpatch::index {
 namespace {
 
-core::Advisory advisory(std::string id, std::vector<std::pair<std::string, std::string>> packages) {
+core::Advisory advisory(std::string id,
+                        const std::vector<std::pair<std::string, std::string>>& packages) {
   core::Advisory a;
   a.id = std::move(id);
   a.published = "2024-01-01T00:00:00Z";
-  for (auto& [release, name] : packages) {
+  for (const auto& [release, name] : packages) {
     core::AffectedPackage p;
     p.release = release;
     p.name = name;
@@ -100,14 +101,15 @@ TEST(IndexUpdate, KevReplacedWhole) {
   EXPECT_EQ(next.advisory_count(), 3u);  // advisories untouched
 }
 
-core::Advisory from(std::string origin, std::string id, std::string release, std::string name) {
+core::Advisory from(const std::string& origin, std::string id, std::string release,
+                    std::string name) {
   core::Advisory a = advisory(std::move(id), {{std::move(release), std::move(name)}});
   for (auto& p : a.affected) p.origin = origin;
   return a;
 }
 
-IndexUpdate import_of(std::string origin, std::vector<core::Advisory> advisories,
-                      std::string release, std::string day) {
+IndexUpdate import_of(const std::string& origin, std::vector<core::Advisory> advisories,
+                      const std::string& release, std::string day) {
   IndexUpdate update;
   update.advisories = std::move(advisories);
   update.replaced_sources = {source_key(origin, release)};

@@ -386,8 +386,10 @@ TEST(Matcher, MixedReleasesAndLongNamesOnOneWorker) {
   const index::Index index =
       build({advisory("ALSA-8", {}, {entry("almalinux:8", long_name, fixed_in("2-1.el8"))}),
              advisory("ALSA-9", {}, {entry("almalinux:9", long_name, fixed_in("3-1.el9"))})});
+  constexpr int kHosts = 50;
   std::vector<core::HostReport> hosts;
-  for (int i = 0; i < 50; ++i) {
+  hosts.reserve(kHosts);
+  for (int i = 0; i < kHosts; ++i) {
     hosts.push_back(i % 2 ? alma9({pkg(long_name, "1-1.el9")})
                           : host("a8", "almalinux", "8.9", {pkg(long_name, "1-1.el9")}));
   }

@@ -117,7 +117,7 @@ Lines describe(const core::HostFindings& h) {
 
 /// match_host, checking on the way that summarize_host counts exactly what it returns.
 core::HostFindings match_checked(const index::Index& index, const core::HostReport& report,
-                                 MatchOptions options = {}) {
+                                 const MatchOptions& options = {}) {
   const Matcher matcher(index, options);
   core::HostFindings result = matcher.match_host(report);
   HostSummary want;
@@ -336,7 +336,7 @@ TEST(RuntimeRules, FixedKernelInstalledButNotRunning) {
                    pkg("kernel-core", "5.14.0-70.22.1.el9_0", "kernel"),
                    pkg("kernel-modules", "5.14.0-70.13.1.el9_0", "kernel"),
                    pkg("kernel-modules", "5.14.0-70.22.1.el9_0", "kernel")},
-                  running);
+                  std::move(running));
     return h;
   };
   struct Case {
@@ -441,7 +441,8 @@ TEST(RuntimeRules, FixedOnDiskWhileTheOldCopyRuns) {
                       {fixed_entry("almalinux:9", "glibc", "2.34-40.el9")})});
   const auto make = [](std::string openssl_version, std::vector<core::PendingRestart> restarts) {
     auto h = host("almalinux", "9.0", core::PackageFormat::kRpm,
-                  {pkg("glibc", "2.34-28.el9_0"), pkg("openssl-libs", openssl_version, "openssl")});
+                  {pkg("glibc", "2.34-28.el9_0"),
+                   pkg("openssl-libs", std::move(openssl_version), "openssl")});
     h.pending_restart = std::move(restarts);
     return h;
   };

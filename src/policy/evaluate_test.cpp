@@ -27,7 +27,10 @@ core::Finding finding(Severity severity, std::string published = "2026-01-01T00:
 
 Policy builtin(std::string_view name) { return builtin_policy(name).value(); }
 
-const core::HostIdentity kHost{"id-1", "web-1", {"prod"}};
+const core::HostIdentity& test_host() {
+  static const core::HostIdentity host{"id-1", "web-1", {"prod"}};
+  return host;
+}
 
 // Each built-in framework's deadline per severity for a fix published 2026-01-01.
 TEST(Evaluator, BuiltinDeadlinesPerSeverity) {
@@ -71,7 +74,7 @@ TEST(Evaluator, BuiltinDeadlinesPerSeverity) {
   for (const auto& c : cases) {
     const Policy p = builtin(c.policy);
     const Evaluator ev(p, nullptr, nullptr, clock);
-    const Deadline d = ev.deadline(kHost, finding(c.severity), std::nullopt);
+    const Deadline d = ev.deadline(test_host(), finding(c.severity), std::nullopt);
     SCOPED_TRACE(c.policy + " " + std::string(core::to_string(c.severity)));
     EXPECT_EQ(d.clock_start, at("2026-01-01"));
     EXPECT_EQ(d.basis, ClockStart::kFixAvailable);
@@ -117,7 +120,7 @@ TEST(Evaluator, KevDueDateCapsOrReplacesTheDeadline) {
     const Evaluator ev(p, nullptr, nullptr, clock);
     auto f = finding(c.severity);
     f.kev_due_date = c.kev_due;
-    const Deadline d = ev.deadline(kHost, f, std::nullopt);
+    const Deadline d = ev.deadline(test_host(), f, std::nullopt);
     SCOPED_TRACE(c.policy + " " + c.kev_due);
     ASSERT_TRUE(d.deadline);
     EXPECT_EQ(core::format_rfc3339(*d.deadline), *c.deadline);
@@ -134,14 +137,14 @@ TEST(Evaluator, KevIgnoreAndNoDeadlineSeverityUnderEarliestOf) {
   f.kev_due_date = "2026-05-01";
   {
     const Evaluator ev(p, nullptr, nullptr, clock);
-    const Deadline d = ev.deadline(kHost, f, std::nullopt);
+    const Deadline d = ev.deadline(test_host(), f, std::nullopt);
     ASSERT_TRUE(d.deadline);  // none + KEV = the KEV date
     EXPECT_EQ(*d.deadline, at("2026-05-01"));
     EXPECT_EQ(d.reason, "soc2: KEV due date 2026-05-01 (earlier than no deadline for low)");
   }
   p.kev = KevRule::kIgnore;
   const Evaluator ev(p, nullptr, nullptr, clock);
-  EXPECT_FALSE(ev.deadline(kHost, f, std::nullopt).deadline);
+  EXPECT_FALSE(ev.deadline(test_host(), f, std::nullopt).deadline);
 }
 
 TEST(Evaluator, TiersShortenAndTheShortestWins) {
@@ -208,18 +211,18 @@ TEST(Evaluator, FirstSeenClockAndMissingFixDate) {
   const core::FixedClock clock(at("2026-03-01"));
   const Evaluator ev(p, nullptr, nullptr, clock);
   auto f = finding(Severity::kHigh);
-  Deadline d = ev.deadline(kHost, f, at("2026-02-10"));
+  Deadline d = ev.deadline(test_host(), f, at("2026-02-10"));
   EXPECT_EQ(d.clock_start, at("2026-02-10"));
   EXPECT_EQ(d.deadline, at("2026-03-12"));
   EXPECT_EQ(d.reason, "soc2: high within 30 days of first-seen");
-  d = ev.deadline(kHost, f, std::nullopt);  // never seen before: now
+  d = ev.deadline(test_host(), f, std::nullopt);  // never seen before: now
   EXPECT_EQ(d.clock_start, at("2026-03-01"));
 
   // fix-available without a date falls back to first-seen and says so.
   const Policy soc2 = builtin("soc2");
   const Evaluator ev2(soc2, nullptr, nullptr, clock);
   f.fix_available_since.clear();
-  d = ev2.deadline(kHost, f, at("2026-02-10"));
+  d = ev2.deadline(test_host(), f, at("2026-02-10"));
   EXPECT_EQ(d.basis, ClockStart::kFirstSeen);
   EXPECT_EQ(d.clock_start, at("2026-02-10"));
   EXPECT_EQ(d.reason, "soc2: high within 30 days of first-seen (no fix-available date)");
@@ -237,20 +240,21 @@ TEST(Evaluator, ClockStartAgreesWithCoreParserOnEveryDay) {
     const std::string text =
         core::format_rfc3339(core::TimePoint{day} + std::chrono::seconds{3723});
     auto f = finding(Severity::kHigh, text);
-    ASSERT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at(text)) << text;
+    ASSERT_EQ(ev.deadline(test_host(), f, std::nullopt).clock_start, at(text)) << text;
     f.fix_available_since = text.substr(0, 10);
-    ASSERT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at(text.substr(0, 10))) << text;
+    ASSERT_EQ(ev.deadline(test_host(), f, std::nullopt).clock_start, at(text.substr(0, 10)))
+        << text;
   }
   for (const char* bad : {"2023-02-29", "2100-02-29", "2026-13-01", "2026-04-31", "2026-00-10",
                           "2026-01-01T24:00:00Z"}) {
     auto f = finding(Severity::kHigh, bad);
-    const Deadline d = ev.deadline(kHost, f, at("2025-05-05"));
+    const Deadline d = ev.deadline(test_host(), f, at("2025-05-05"));
     EXPECT_EQ(d.basis, ClockStart::kFirstSeen) << bad;  // unreadable date: first-seen
     EXPECT_EQ(d.clock_start, at("2025-05-05")) << bad;
   }
   // Other RFC 3339 forms go through the full parser.
   auto f = finding(Severity::kHigh, "2026-01-01T02:00:00+02:00");
-  EXPECT_EQ(ev.deadline(kHost, f, std::nullopt).clock_start, at("2026-01-01"));
+  EXPECT_EQ(ev.deadline(test_host(), f, std::nullopt).clock_start, at("2026-01-01"));
 }
 
 // Status as the clock advances over one soc2 high finding published 2026-01-01 (due 01-31).
@@ -271,7 +275,8 @@ TEST(Evaluator, StatusFollowsTheClock) {
   for (const auto& c : cases) {
     const core::FixedClock clock(at(c.now));
     const Evaluator ev(p, nullptr, nullptr, clock);
-    EXPECT_EQ(ev.evaluate(kHost, finding(Severity::kHigh), std::nullopt).status, c.status) << c.now;
+    EXPECT_EQ(ev.evaluate(test_host(), finding(Severity::kHigh), std::nullopt).status, c.status)
+        << c.now;
   }
 }
 
@@ -337,7 +342,7 @@ TEST(Evaluator, LivepatchedFindingIsMitigated) {
   const Evaluator ev(p, nullptr, nullptr, clock);
   auto f = finding(Severity::kCritical);
   f.state = core::FindingState::kMitigated;
-  EXPECT_EQ(ev.evaluate(kHost, f, std::nullopt).status, Status::kMitigated);
+  EXPECT_EQ(ev.evaluate(test_host(), f, std::nullopt).status, Status::kMitigated);
 }
 
 // Issue 4: a release past its vendor's support is due on its end-of-life date under every
@@ -382,7 +387,7 @@ TEST(Evaluator, EndOfLifeIsDueOnItsDate) {
     const Policy p = builtin(c.policy);
     const core::FixedClock clock(at(c.now));
     const Evaluator ev(p, nullptr, nullptr, clock);
-    const FindingEvaluation e = ev.evaluate(kHost, *c.finding, c.first_seen);
+    const FindingEvaluation e = ev.evaluate(test_host(), *c.finding, c.first_seen);
     EXPECT_EQ(e.deadline.basis, ClockStart::kEndOfLife);
     EXPECT_EQ(to_string(e.deadline.basis), "end-of-life");
     ASSERT_TRUE(e.deadline.clock_start && e.deadline.deadline);
@@ -406,7 +411,7 @@ created = 2024-06-01
   const Policy p = builtin("soc2");
   const core::FixedClock clock(at("2026-11-26"));
   const Evaluator ev(p, &set, nullptr, clock);
-  const FindingEvaluation e = ev.evaluate(kHost, eol, std::nullopt);
+  const FindingEvaluation e = ev.evaluate(test_host(), eol, std::nullopt);
   EXPECT_EQ(e.status, Status::kExcepted);
   EXPECT_EQ(core::format_rfc3339(*e.deadline.deadline), "2024-07-01T00:00:00Z");
 }
@@ -415,7 +420,7 @@ TEST(Evaluator, FixedCarriesTimeToFix) {
   const Policy p = builtin("soc2");
   const core::FixedClock clock(at("2026-06-01"));
   const Evaluator ev(p, nullptr, nullptr, clock);
-  const auto e = ev.evaluate_fixed(kHost, finding(Severity::kHigh), at("2026-01-05"),
+  const auto e = ev.evaluate_fixed(test_host(), finding(Severity::kHigh), at("2026-01-05"),
                                    at("2026-01-11T12:00:00Z"));
   EXPECT_EQ(e.status, Status::kFixed);
   EXPECT_EQ(e.fixed_at, at("2026-01-11T12:00:00Z"));
@@ -522,7 +527,7 @@ TEST(Evaluator, DeadlinesOfManyDistinctDates) {
       core::Finding f = finding(Severity::kHigh, core::format_rfc3339(published));
       // The KEV date, "YYYY-MM-DD", is earlier on odd days.
       if (day % 2 == 1) f.kev_due_date = core::format_rfc3339(published).substr(0, 10);
-      const Deadline d = ev.deadline(kHost, f, std::nullopt, Detail::kStatus);
+      const Deadline d = ev.deadline(test_host(), f, std::nullopt, Detail::kStatus);
       ASSERT_TRUE(d.clock_start) << day;
       ASSERT_EQ(*d.clock_start, published) << f.fix_available_since;
       ASSERT_TRUE(d.deadline) << day;
@@ -534,7 +539,7 @@ TEST(Evaluator, DeadlinesOfManyDistinctDates) {
   for (const char* bad : {"2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
                           "2026-0a-01T00:00:00Z", "20260101T000000Z"}) {
     for (int pass = 0; pass < 2; ++pass) {
-      const Deadline d = ev.deadline(kHost, finding(Severity::kHigh, bad), std::nullopt);
+      const Deadline d = ev.deadline(test_host(), finding(Severity::kHigh, bad), std::nullopt);
       EXPECT_EQ(d.basis, ClockStart::kFirstSeen) << bad;  // no usable fix-available date
     }
   }

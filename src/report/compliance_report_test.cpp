@@ -37,14 +37,14 @@ struct Host {
   core::HostFindings findings;
 };
 
-Host host(std::string id, std::vector<std::string> tags, std::vector<core::Finding> findings,
+Host host(const std::string& id, std::vector<std::string> tags, std::vector<core::Finding> findings,
           std::string collected_at = "2026-02-01T00:00:00Z",
-          std::vector<std::pair<std::string, std::string>> packages = {}) {
+          const std::vector<std::pair<std::string, std::string>>& packages = {}) {
   Host h;
   h.report.host = {id, id + ".example", std::move(tags)};
   h.report.os = {"almalinux", "9.0", "AlmaLinux 9.0", {}, ""};
   h.report.collected_at = std::move(collected_at);
-  for (auto& [name, version] : packages) {
+  for (const auto& [name, version] : packages) {
     core::Package p;
     p.name = name;
     p.version = version;
@@ -201,6 +201,7 @@ TEST(ComplianceReport, VersionSprawlOfClones) {
   BuildOptions options;
   options.sprawl_min_versions = 2;
   std::vector<Host> hosts;
+  hosts.reserve(7);  // five clones, then "odd" and one more clone
   for (int i = 0; i < 5; ++i) {
     hosts.push_back(host("clone-" + std::to_string(i), {}, {}, "2026-02-01T00:00:00Z",
                          {{"curl", "7.0-1"}, {"curl", "7.0-1"}, {"zlib", "1.0"}}));
@@ -469,6 +470,7 @@ TEST(ComplianceReport, TimeToFixMeanAndP90) {
     snaps.push_back(host("h", {}, std::move(present), date));
   }
   std::vector<policy::Snapshot> history;
+  history.reserve(10);
   for (int day = 0; day < 10; ++day) {
     history.push_back({at(snaps[day].report.collected_at), &snaps[day].findings});
   }

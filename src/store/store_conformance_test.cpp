@@ -390,8 +390,10 @@ TEST_P(StoreConformance, ForEachReportOrderStopAndLedger) {
 }
 
 TEST_P(StoreConformance, ForEachReportRawBatchesDecodeToTheStoredReports) {
+  constexpr int kReports = 130;
   std::vector<std::string> ids;
-  for (int i = 0; i < 130; ++i) ids.push_back("r" + std::to_string(i));
+  ids.reserve(kReports);
+  for (int i = 0; i < kReports; ++i) ids.push_back("r" + std::to_string(i));
   for (const auto& id : ids) put(synthetic_report(id, 4));
   std::sort(ids.begin(), ids.end());
   const auto t1 = at("2026-01-01T00:00:00Z");
@@ -798,6 +800,7 @@ TEST_P(StoreConformance, ConcurrentTouchesCountOnceAndAuditOnlyMatches) {
   std::atomic<int> errors{0};
   std::vector<std::vector<int>> accepted(kThreads, std::vector<int>(kHosts, 0));
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < kRounds; ++round) {

@@ -227,8 +227,10 @@ TEST(LedgerCodec, RoundTripSortedDeduplicated) {
 
 TEST(LedgerCodec, ViewsAndSortedEncodingAgreeWithTheEntryForms) {
   const auto t0 = at("2026-01-01T00:00:00Z");
+  constexpr int kEntries = 300;
   std::vector<LedgerEntry> in;
-  for (int i = 0; i < 300; ++i) {
+  in.reserve(kEntries);
+  for (int i = 0; i < kEntries; ++i) {
     in.push_back({"pkg-" + std::to_string(i / 4) + " ALSA-2025:" + std::to_string(7000 - i),
                   t0 + std::chrono::hours(i % 17)});
   }

@@ -236,7 +236,7 @@ TEST(ApkVersion, TableSortsConsistently) {
 }
 
 TEST(ApkVersion, KeepsTheText) {
-  const auto v = ApkVersion::parse("1.2.3_rc1-r4");
+  auto v = ApkVersion::parse("1.2.3_rc1-r4");
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->str(), "1.2.3_rc1-r4");
   const ApkVersion moved = std::move(v).value();  // parts refer to the text by offset

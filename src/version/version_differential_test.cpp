@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -47,6 +48,15 @@ class Rng {
 
 std::string sign_name(int c) { return c < 0 ? "<" : (c > 0 ? ">" : "="); }
 int sign(int c) { return (c > 0) - (c < 0); }
+/// The slot of a comparison result in an outcomes array: 0 for <, 1 for =, 2 for >.
+std::size_t outcome_slot(int c) { return c < 0 ? 0 : (c > 0 ? 2 : 1); }
+
+/// "'a' vs 'b': ours <, dpkg >": how a comparison of ours and a reference tool's differ.
+std::string disagreement(const std::string& a, const std::string& b, int ours,
+                         std::string_view tool, int theirs) {
+  return "'" + a + "' vs '" + b + "': ours " + sign_name(ours) + ", " + std::string(tool) + " " +
+         sign_name(theirs);
+}
 
 // A run of digits: mostly short, sometimes with leading zeros, sometimes longer than any
 // integer type (both tools compare those without converting).
@@ -86,7 +96,7 @@ std::string fragment(Rng& rng, std::string_view specials, std::size_t max_pieces
 
 // Turns `s` into a near neighbour: the edits that flip or preserve order at the margin.
 std::string mutate(Rng& rng, std::string s, std::string_view alphabet,
-                   const std::vector<std::string_view>& appendices) {
+                   std::span<const std::string_view> appendices) {
   switch (rng.below(9)) {
     case 0:
     case 1:
@@ -135,8 +145,8 @@ std::string mutate(Rng& rng, std::string s, std::string_view alphabet,
 // ---------------------------------------------------------------------------------------------
 // deb
 
-const std::vector<std::string_view> kDebAppendices = {"~",  "~~", "~a",   ".0", "0",   "a",   "+",
-                                                      "-0", "-1", "-0.1", ".1", "+b1", "~rc1"};
+constexpr auto kDebAppendices = std::to_array<std::string_view>(
+    {"~", "~~", "~a", ".0", "0", "a", "+", "-0", "-1", "-0.1", ".1", "+b1", "~rc1"});
 
 std::string deb_epoch(Rng& rng) {
   if (rng.percent(65)) return "";
@@ -243,12 +253,12 @@ TEST(DebDifferential, ParseAndCompareAgreeWithLibdpkg) {
       const int ours = sign(ours_a->compare(*ours_b));
       const int theirs = sign(fp_dpkg_compare(&ref_a, &ref_b));
       ++compared;
-      ++outcomes[static_cast<std::size_t>(theirs + 1)];
+      ++outcomes[outcome_slot(theirs)];
       if (ours != theirs) {
-        fail("'" + a + "' vs '" + b + "': ours " + sign_name(ours) + ", dpkg " + sign_name(theirs));
+        fail(disagreement(a, b, ours, "dpkg", theirs));
       }
       if (sign(ours_b->compare(*ours_a)) != -ours)
-        fail("not antisymmetric: '" + a + "' '" + b + "'");
+        fail(std::string("not antisymmetric: '").append(a).append("' '").append(b).append("'"));
     }
     if (n % 4096 == 4095) fp_dpkg_release();
   }
@@ -279,10 +289,9 @@ TEST(DebDifferential, FragmentOrderAgreesWithVerrevcmp) {
                               : fragment(rng, kSpecials, 7);
     const int ours = sign(deb_compare_fragment(a, b));
     const int theirs = sign(fp_dpkg_compare_fragments(a.c_str(), b.c_str()));
-    ++outcomes[static_cast<std::size_t>(theirs + 1)];
+    ++outcomes[outcome_slot(theirs)];
     if (ours != theirs && failures.size() < kMaxReported) {
-      failures.push_back("'" + a + "' vs '" + b + "': ours " + sign_name(ours) + ", dpkg " +
-                         sign_name(theirs));
+      failures.push_back(disagreement(a, b, ours, "dpkg", theirs));
     }
   }
   std::cout << "deb fragments vs verrevcmp: " << kPairs << " pairs (<" << outcomes[0] << " ="
@@ -294,9 +303,9 @@ TEST(DebDifferential, FragmentOrderAgreesWithVerrevcmp) {
 // ---------------------------------------------------------------------------------------------
 // rpm
 
-const std::vector<std::string_view> kRpmAppendices = {"~",  "~~",   "^",  "^^", "~rc1", "^post1",
-                                                      ".0", "0",    "a",  ".",  "_",    "-1",
-                                                      "-0", ".el9", "^~", "~^"};
+constexpr auto kRpmAppendices =
+    std::to_array<std::string_view>({"~", "~~", "^", "^^", "~rc1", "^post1", ".0", "0", "a", ".",
+                                     "_", "-1", "-0", ".el9", "^~", "~^"});
 
 std::string rpm_part(Rng& rng) { return fragment(rng, ".~^._+~^%", 6); }
 
@@ -311,10 +320,9 @@ TEST(RpmDifferential, RpmvercmpAgrees) {
                                           : fragment(rng, kSpecials, 7);
     const int ours = rpm_vercmp(a, b);
     const int theirs = sign(rpmvercmp(a.c_str(), b.c_str()));
-    ++outcomes[static_cast<std::size_t>(theirs + 1)];
+    ++outcomes[outcome_slot(theirs)];
     if (ours != theirs && failures.size() < kMaxReported) {
-      failures.push_back("'" + a + "' vs '" + b + "': ours " + sign_name(ours) + ", rpm " +
-                         sign_name(theirs));
+      failures.push_back(disagreement(a, b, ours, "rpm", theirs));
     }
   }
   std::cout << "rpm_vercmp vs rpmvercmp: " << kPairs << " pairs (<" << outcomes[0] << " ="
@@ -396,11 +404,10 @@ TEST(RpmDifferential, EvrParseAndRpmverCmpAgree) {
       const int ours = sign(ours_a->compare(*ours_b));
       const int theirs = sign(rpmverCmp(ref_a, ref_b));
       ++compared;
-      ++outcomes[static_cast<std::size_t>(theirs + 1)];
+      ++outcomes[outcome_slot(theirs)];
       if (!ours_a->has_release() || !ours_b->has_release()) ++release_ignored;
       if (ours != theirs) {
-        fail("'" + a + "' vs '" + b + "': ours " + sign_name(ours) + ", rpmverCmp " +
-             sign_name(theirs));
+        fail(disagreement(a, b, ours, "rpmverCmp", theirs));
       }
     }
     rpmverFree(ref_a);

@@ -312,9 +312,10 @@ TEST(AlpineSecdb, FormatSamples) {
       {"edge/main.json", {}},
       {"edge/community.json", {}},
   };
+  const std::string prefix = dir + "/";
   for (const auto& [file, want] : cases) {
     core::Diagnostics diags;
-    auto advisories = parse_secdb_json(slurp(dir + "/" + file), file, diags);
+    auto advisories = parse_secdb_json(slurp(prefix + file), file, diags);
     ASSERT_TRUE(advisories.ok()) << file << ": " << advisories.error().message;
     for (const auto& d : diags.items()) ADD_FAILURE() << d.to_string();
     EXPECT_EQ(flatten(*advisories), want) << file;

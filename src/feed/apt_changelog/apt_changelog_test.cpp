@@ -32,7 +32,7 @@ const char* const kCurlChangelog =
 
 /// A Debian 12 root whose apt lists offer security updates of openssl, curl and zlib.
 std::filesystem::path make_root(const std::filesystem::path& dir) {
-  const auto root = dir / "root";
+  auto root = dir / "root";
   write_file(root / "etc/os-release",
              "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n"
              "VERSION_CODENAME=bookworm\n");

@@ -14,7 +14,9 @@ Collected collect(std::string_view text) {
   Collected out;
   for_each_paragraph(
       text, [&](const Paragraph& p) { out.paragraphs.push_back(p); },
-      [&](std::size_t line, std::string message) { out.problems.emplace_back(line, message); });
+      [&](std::size_t line, std::string message) {
+        out.problems.emplace_back(line, std::move(message));
+      });
   return out;
 }
 

@@ -27,6 +27,7 @@ struct AptLine {
   std::string name;
   std::string version;
   std::string arch;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy < 18 sees the synthesized `!= 0`
   friend auto operator<=>(const AptLine&, const AptLine&) = default;
 };
 
@@ -121,6 +122,7 @@ TEST(AptChangelogIntegration, ThisHostAgreesWithApt) {
   ASSERT_TRUE(read_file("/var/lib/dpkg/status", status_text).ok());
   const auto installed = parse_dpkg_status(status_text, "/var/lib/dpkg/status", diags);
   std::vector<std::string> names;
+  names.reserve(installed.size());
   for (const auto& package : installed) names.push_back(package.name);
   auto index = read_apt_index("/", *sources, names, diags);
   ASSERT_TRUE(index.ok()) << index.error().message;

@@ -11,7 +11,6 @@ namespace fleetpatch::feed::csaf {
 namespace {
 
 using namespace fleetpatch::feed::testing;
-using core::FixState;
 
 /// "release name [module] state fixed-version" of one entry, for compact expectations.
 std::string describe(const core::AffectedPackage& entry) {

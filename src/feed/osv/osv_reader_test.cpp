@@ -17,16 +17,14 @@ std::vector<std::string> ids(const FeedBatch& batch) {
   return out;
 }
 
-const std::vector<std::string> kAlmaSampleIds = {"ALBA-2019:0973", "ALEA-2020:4767",
-                                                 "ALSA-2022:8833", "ALSA-2023:6980",
-                                                 "ALSA-2022:6224", "ALSA-2022:8832"};
-
 TEST(OsvReader, DirectoryOfRealRecordsInSortedOrder) {
   core::Diagnostics diags;
   auto batch = read_path(test_data("almalinux"), diags);
   ASSERT_TRUE(batch.ok()) << batch.error().message;
   EXPECT_TRUE(diags.empty());
-  EXPECT_EQ(ids(*batch), kAlmaSampleIds);
+  EXPECT_EQ(ids(*batch),
+            (std::vector<std::string>{"ALBA-2019:0973", "ALEA-2020:4767", "ALSA-2022:8833",
+                                      "ALSA-2023:6980", "ALSA-2022:6224", "ALSA-2022:8832"}));
   EXPECT_EQ(batch->advisories_per_release,
             (std::map<std::string, std::size_t>{{"almalinux:8", 4}, {"almalinux:9", 2}}));
   ASSERT_EQ(batch->sources.size(), 1u);
@@ -96,7 +94,11 @@ TEST(OsvReader, TruncatedZipKeepsWhatWasReadAndSaysSo) {
   const std::string zip = dir + "/all.zip";
   std::vector<std::pair<std::string, std::string>> members;
   const std::string record = slurp(test_data("almalinux/almalinux8/ALSA-2023:6980.json"));
-  for (int i = 0; i < 4; ++i) members.emplace_back("m" + std::to_string(i) + ".json", record);
+  constexpr int kMembers = 4;
+  members.reserve(kMembers);
+  for (int i = 0; i < kMembers; ++i) {
+    members.emplace_back("m" + std::to_string(i) + ".json", record);
+  }
   write_zip(zip, members);
   std::string bytes = slurp(zip);
   write_file(zip, bytes.substr(0, bytes.size() * 2 / 3));

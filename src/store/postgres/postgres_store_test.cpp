@@ -102,6 +102,7 @@ class PostgresStore : public ::testing::Test {
 TEST_F(PostgresStore, ReplicasStartingTogetherMigrateOnce) {
   constexpr int kReplicas = 6;
   std::vector<std::thread> threads;
+  threads.reserve(kReplicas);
   std::atomic<int> opened{0};
   for (int i = 0; i < kReplicas; ++i) {
     threads.emplace_back([&] {
@@ -153,6 +154,7 @@ TEST_F(PostgresStore, RefusedWriteFailsAloneInItsBatch) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 10;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> ok{0};
   std::atomic<int> refused{0};
   for (int t = 0; t < kThreads; ++t) {
