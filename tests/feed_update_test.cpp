@@ -573,9 +573,9 @@ TEST(FeedUpdateApt, ScanListsEverySecurityUpgradeAptOffers) {
     const std::string source = f["source_package"].get<std::string>();
     const std::string fixed = f["fixed_version"].get<std::string>();
     ASSERT_EQ(f["advisories"].size(), 1u);
-    EXPECT_EQ(f["advisories"][0], "APT-" + source + "-" + fixed);
+    EXPECT_EQ(f["advisories"][0], std::string("APT-").append(source).append("-").append(fixed));
     // The CVEs: what the cached changelog names above the installed source version.
-    std::string cache_name = source + "_" + fixed + ".changelog";
+    std::string cache_name = std::string(source).append("_").append(fixed).append(".changelog");
     for (auto at = cache_name.find(':'); at != std::string::npos; at = cache_name.find(':')) {
       cache_name.replace(at, 1, "%3a");
     }

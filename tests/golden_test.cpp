@@ -142,6 +142,7 @@ struct GoldenCase {
 };
 
 // Names the case in test listings ("# GetParam() = debian/debian-buster").
+// NOLINTNEXTLINE(readability-identifier-naming): gtest finds PrintTo by this exact name
 void PrintTo(const GoldenCase& c, std::ostream* os) {
   *os << c.dir.parent_path().filename().string() << "/" << c.dir.filename().string();
 }

@@ -102,7 +102,7 @@ class ReportFormats : public ::testing::Test {
 
   fs::path report(const std::string& hosts, const std::string& format,
                   const std::string& extra = "") const {
-    const fs::path out = dir_ / ("report." + format);
+    fs::path out = dir_ / ("report." + format);
     const CommandRun r =
         fleetpatch("report --policy soc2 --as-of " + std::string(kAsOf) + " --format " + format +
                    " -o " + quote(out.string()) + " " + extra + " " + hosts);

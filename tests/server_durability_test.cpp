@@ -57,6 +57,7 @@ struct Backend {
 };
 
 // Names the backend in test listings (instead of the struct's bytes).
+// NOLINTNEXTLINE(readability-identifier-naming): gtest finds PrintTo by this exact name
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 class Durability : public ::testing::TestWithParam<Backend> {
@@ -152,6 +153,7 @@ TEST_P(Durability, EveryAcknowledgedReportSurvivesSigkill) {
   std::atomic<int> total_acked{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
+  workers.reserve(kConnections);
   for (int w = 0; w < kConnections; ++w) {
     workers.emplace_back([&, w] {
       httplib::Client c("127.0.0.1", port_);

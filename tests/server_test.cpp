@@ -118,7 +118,7 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  void start(double rate_limit = 0, std::size_t max_body = 256 * 1024) {
+  void start(double rate_limit = 0, std::size_t max_body = std::size_t{256} * 1024) {
     server::ServerOptions options;
     options.http.host = "127.0.0.1";
     options.http.port = 0;
@@ -334,7 +334,7 @@ TEST_P(ServerTest, RefusedCallsGetTheRight4xxAndChangeNothing) {
   auto unknown = server::generate_token();
   ASSERT_TRUE(unknown.ok());
   const std::string changed = host_report("host-a", "9.9-1.el9");
-  const std::string big = host_report("host-a") + std::string(300 * 1024, ' ');
+  const std::string big = host_report("host-a") + std::string(std::size_t{300} * 1024, ' ');
   const std::string exception =
       json{{"toml",
             "[[exception]]\nid = \"EX-1\"\ncve = \"CVE-2022-1\"\njustification = "
