@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -118,6 +119,7 @@ int run_compile(const std::vector<std::string>& feeds, int runs, const std::stri
 
 int run_exec(std::vector<std::string> command, int runs, int warmup) {
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (auto& arg : command) argv.push_back(arg.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -312,6 +314,7 @@ bool run_in_child(const std::vector<std::string>& args, FleetResult& out) {
   std::vector<std::string> argv_text = {"/proc/self/exe", "fleet-run"};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_text.size() + 1);
   for (auto& arg : argv_text) argv.push_back(arg.data());
   argv.push_back(nullptr);
   int fds[2];
@@ -508,9 +511,7 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
   return sizes;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"fleet_bench: fleet-scale benchmarks (see scripts/bench.sh)"};
   app.require_subcommand(1);
 
@@ -578,4 +579,15 @@ int main(int argc, char** argv) {
                        summaries);
   }
   return run_exec(command, exec_runs, warmup);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleet_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -510,6 +510,7 @@ std::vector<BaseImage> images_from_catalog(const ReleaseCatalog& catalog,
   const auto span = catalog.last_published - catalog.first_published;
   const PackageHistory* kernel = catalog.find("kernel-core");
   if (!kernel) kernel = catalog.find("kernel");
+  const std::string image_prefix = os_id + "-" + major + "-";  // "almalinux-9-"
   for (std::size_t k = 0; k < options.images_per_release; ++k) {
     const double point =
         options.build_points.empty() ? 1.0 : options.build_points[k % options.build_points.size()];
@@ -536,8 +537,8 @@ std::vector<BaseImage> images_from_catalog(const ReleaseCatalog& catalog,
     std::sort(chosen.begin(), chosen.end());  // catalog order = name order
 
     BaseImage image;
-    image.name = os_id + "-" + major + "-" + static_cast<char>('a' + k % 26) +
-                 (k >= 26 ? std::to_string(k / 26) : "");
+    image.name = image_prefix + static_cast<char>('a' + k % 26);  // a, b, ..., z, a1, b1, ...
+    if (k >= 26) image.name += std::to_string(k / 26);
     image.release = catalog.release;
     image.built_at = core::format_rfc3339(built);
     image.weight = options.release_weight / static_cast<double>(options.images_per_release - k);

@@ -176,16 +176,16 @@ ReleaseCatalog synthetic_catalog(std::size_t count, std::uint64_t seed) {
     const std::size_t versions = 1 + rng.below(6);
     // A few packages appear only in a later minor release (first built as el9_1 or later).
     const std::size_t first = name.starts_with("pkg") && rng.below(8) == 0 ? rng.below(6) : 0;
+    const std::string id_prefix = "ALSA-" + name + "-";
     for (std::size_t v = first; v < first + versions; ++v) {
       const std::size_t day = rng.below(28) + 1, month = rng.below(12) + 1,
                         year = 2022 + rng.below(4);
       char date[32];
       std::snprintf(date, sizeof date, "%04zu-%02zu-%02zuT00:00:00Z", year, month, day);
       const std::string minor = std::to_string(v);
-      const std::string evr = (name.starts_with("kernel") ? "5.14.0-" : "1." + minor + "-") +
-                              std::to_string(10 + v * 3) + ".el9_" + minor;
-      advisories.push_back(
-          advisory("ALSA-" + name + "-" + minor, date, {fixed_at("almalinux:9", name, evr)}));
+      std::string evr = name.starts_with("kernel") ? "5.14.0-" : "1." + minor + "-";
+      evr.append(std::to_string(10 + v * 3)).append(".el9_").append(minor);
+      advisories.push_back(advisory(id_prefix + minor, date, {fixed_at("almalinux:9", name, evr)}));
     }
   }
   auto catalogs = catalogs_from_advisories(advisories, "almalinux:");

@@ -8,6 +8,7 @@
 // Without --out the hosts are printed as JSON lines (one compact report per line).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -53,9 +54,7 @@ std::vector<bench::BaseImage> vuls_images(const std::string& dir, double weight,
   return images;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"fleetgen: synthetic fleet of host reports from real package sets"};
   std::vector<std::string> feeds;
   std::string vuls_dir, out_dir, release_prefix = "almalinux:";
@@ -140,4 +139,15 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetgen: %s\n", e.what());
+    return 1;
+  }
 }

@@ -12,6 +12,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,9 +68,7 @@ std::string strip_kev(const std::string& text) {
   return out.dump();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"Regenerate fleetpatch's shipped demo data (data/) from the shared feeds"};
   std::string osv_dir, kev_dir, out_dir = "data";
   int level = 19;
@@ -146,4 +146,15 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "make_demo_data: %s\n", e.what());
+    return 1;
+  }
 }

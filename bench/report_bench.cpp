@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -180,9 +181,7 @@ long peak_rss_kb() {
   return usage.ru_maxrss;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   Options o;
   CLI::App app{"Compliance report over a synthetic fleet with history"};
   app.add_option("--hosts", o.hosts, "hosts")->capture_default_str();
@@ -347,6 +346,7 @@ int main(int argc, char** argv) {
             [](const Measured& a, const Measured& b) { return a.seconds < b.seconds; });
   const Measured& median = runs[runs.size() / 2];
   std::vector<double> cpus;
+  cpus.reserve(runs.size());
   for (const auto& r : runs) cpus.push_back(r.cpu);
   std::sort(cpus.begin(), cpus.end());
   const report::ComplianceSummary& summary = median.summary;
@@ -382,4 +382,15 @@ int main(int argc, char** argv) {
         theirs_cpu / ours_cpu);
   }
   return median.seconds <= o.max_seconds ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "report_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -4,6 +4,9 @@
 // Run: build/release/bench/version_bench (or `make bench`, which runs it briefly).
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -17,7 +20,7 @@ namespace {
 
 using Pair = std::pair<std::string_view, std::string_view>;
 
-const std::vector<Pair> kRpmPairs = {
+constexpr auto kRpmPairs = std::to_array<Pair>({
     {"1:3.0.7-16.el9_2", "1:3.0.7-18.el9_2"},
     {"5.14.0-70.13.1.el9_0", "5.14.0-362.8.1.el9_3"},
     {"2.28-225.el9", "2.28-225.el9_3.alma.1"},
@@ -26,9 +29,9 @@ const std::vector<Pair> kRpmPairs = {
     {"2:8.2.2637-20.el9_1", "2:8.2.2637-16.el9_0.3"},
     {"252-14.el9_2.3", "252-14.el9_2.3^1"},
     {"1.0~rc1-1.el9", "1.0-1.el9"},
-};
+});
 
-const std::vector<Pair> kDebPairs = {
+constexpr auto kDebPairs = std::to_array<Pair>({
     {"1.1.1n-0+deb11u4", "1.1.1n-0+deb11u5"},
     {"2:8.2.2434-3+deb11u1", "2:8.2.2434-3+deb11u1"},
     {"7.74.0-1.3+deb11u7", "7.74.0-1.3+deb11u14"},
@@ -37,18 +40,22 @@ const std::vector<Pair> kDebPairs = {
     {"3.0.2-0ubuntu1.10", "3.0.2-0ubuntu1.15"},
     {"1:2.38-4ubuntu2", "1:2.38-4ubuntu2.1"},
     {"252.22-1~deb12u1", "252.26-1~deb12u2"},
-};
+});
 
-const std::vector<Pair> kApkPairs = {
-    {"1.1.1k-r0", "1.1.1l-r0"},           {"3.0.8-r3", "3.0.12-r1"},
-    {"2.10.3_rc1-r0", "2.10.3-r0"},       {"1.36.1-r5", "1.36.1-r15"},
-    {"8.5.0_p1-r0", "8.5.0-r0"},          {"1.2.13-r0", "1.2.13-r0"},
-    {"0.9.7_git20230101-r0", "0.9.7-r2"}, {"5.2.15-r5", "5.2.21-r0"},
-};
+constexpr auto kApkPairs = std::to_array<Pair>({
+    {"1.1.1k-r0", "1.1.1l-r0"},
+    {"3.0.8-r3", "3.0.12-r1"},
+    {"2.10.3_rc1-r0", "2.10.3-r0"},
+    {"1.36.1-r5", "1.36.1-r15"},
+    {"8.5.0_p1-r0", "8.5.0-r0"},
+    {"1.2.13-r0", "1.2.13-r0"},
+    {"0.9.7_git20230101-r0", "0.9.7-r2"},
+    {"5.2.15-r5", "5.2.21-r0"},
+});
 
 template <typename Version>
-void parse_all(benchmark::State& state, const std::vector<Pair>& pairs) {
-  for (auto _ : state) {
+void parse_all(benchmark::State& state, std::span<const Pair> pairs) {
+  for ([[maybe_unused]] auto _ : state) {
     for (const auto& [a, b] : pairs) {
       auto pa = Version::parse(a);
       auto pb = Version::parse(b);
@@ -60,18 +67,19 @@ void parse_all(benchmark::State& state, const std::vector<Pair>& pairs) {
 }
 
 template <typename Version>
-void compare_parsed(benchmark::State& state, const std::vector<Pair>& pairs) {
+void compare_parsed(benchmark::State& state, std::span<const Pair> pairs) {
   std::vector<std::pair<Version, Version>> parsed;
+  parsed.reserve(pairs.size());
   for (const auto& [a, b] : pairs) parsed.emplace_back(*Version::parse(a), *Version::parse(b));
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     for (const auto& [a, b] : parsed) benchmark::DoNotOptimize(a.compare(b));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pairs.size()));
 }
 
 void compare_strings(benchmark::State& state, fleetpatch::core::PackageFormat format,
-                     const std::vector<Pair>& pairs) {
-  for (auto _ : state) {
+                     std::span<const Pair> pairs) {
+  for ([[maybe_unused]] auto _ : state) {
     for (const auto& [a, b] : pairs) {
       auto result = fleetpatch::version::compare(format, a, b);
       benchmark::DoNotOptimize(result);
@@ -80,52 +88,53 @@ void compare_strings(benchmark::State& state, fleetpatch::core::PackageFormat fo
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pairs.size()));
 }
 
-void BM_RpmParse(benchmark::State& state) {
+void rpm_parse(benchmark::State& state) {
   parse_all<fleetpatch::version::RpmEvr>(state, kRpmPairs);
 }
-void BM_RpmCompareParsed(benchmark::State& state) {
+void rpm_compare_parsed(benchmark::State& state) {
   compare_parsed<fleetpatch::version::RpmEvr>(state, kRpmPairs);
 }
-void BM_RpmVercmp(benchmark::State& state) {
-  for (auto _ : state) {
+void rpm_vercmp_pairs(benchmark::State& state) {
+  for ([[maybe_unused]] auto _ : state) {
     for (const auto& [a, b] : kRpmPairs) {
       benchmark::DoNotOptimize(fleetpatch::version::rpm_vercmp(a, b));
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRpmPairs.size()));
 }
-void BM_RpmCompareStrings(benchmark::State& state) {
+void rpm_compare_strings(benchmark::State& state) {
   compare_strings(state, fleetpatch::core::PackageFormat::kRpm, kRpmPairs);
 }
-void BM_DebParse(benchmark::State& state) {
+void deb_parse(benchmark::State& state) {
   parse_all<fleetpatch::version::DebVersion>(state, kDebPairs);
 }
-void BM_DebCompareParsed(benchmark::State& state) {
+void deb_compare_parsed(benchmark::State& state) {
   compare_parsed<fleetpatch::version::DebVersion>(state, kDebPairs);
 }
-void BM_DebCompareStrings(benchmark::State& state) {
+void deb_compare_strings(benchmark::State& state) {
   compare_strings(state, fleetpatch::core::PackageFormat::kDpkg, kDebPairs);
 }
-void BM_ApkParse(benchmark::State& state) {
+void apk_parse(benchmark::State& state) {
   parse_all<fleetpatch::version::ApkVersion>(state, kApkPairs);
 }
-void BM_ApkCompareParsed(benchmark::State& state) {
+void apk_compare_parsed(benchmark::State& state) {
   compare_parsed<fleetpatch::version::ApkVersion>(state, kApkPairs);
 }
-void BM_ApkCompareStrings(benchmark::State& state) {
+void apk_compare_strings(benchmark::State& state) {
   compare_strings(state, fleetpatch::core::PackageFormat::kApk, kApkPairs);
 }
 
-BENCHMARK(BM_RpmParse);
-BENCHMARK(BM_RpmCompareParsed);
-BENCHMARK(BM_RpmVercmp);
-BENCHMARK(BM_RpmCompareStrings);
-BENCHMARK(BM_DebParse);
-BENCHMARK(BM_DebCompareParsed);
-BENCHMARK(BM_DebCompareStrings);
-BENCHMARK(BM_ApkParse);
-BENCHMARK(BM_ApkCompareParsed);
-BENCHMARK(BM_ApkCompareStrings);
+// Reported under Google Benchmark's usual BM_ names, as they always were.
+BENCHMARK(rpm_parse)->Name("BM_RpmParse");
+BENCHMARK(rpm_compare_parsed)->Name("BM_RpmCompareParsed");
+BENCHMARK(rpm_vercmp_pairs)->Name("BM_RpmVercmp");
+BENCHMARK(rpm_compare_strings)->Name("BM_RpmCompareStrings");
+BENCHMARK(deb_parse)->Name("BM_DebParse");
+BENCHMARK(deb_compare_parsed)->Name("BM_DebCompareParsed");
+BENCHMARK(deb_compare_strings)->Name("BM_DebCompareStrings");
+BENCHMARK(apk_parse)->Name("BM_ApkParse");
+BENCHMARK(apk_compare_parsed)->Name("BM_ApkCompareParsed");
+BENCHMARK(apk_compare_strings)->Name("BM_ApkCompareStrings");
 
 }  // namespace
 

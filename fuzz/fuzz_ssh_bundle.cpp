@@ -14,8 +14,9 @@ void walk(const fleetpatch::hoststate::MemoryEnv& env, const std::string& dir, i
   if (depth > 16) return;
   const auto names = env.list_directory(dir);
   if (!names.ok()) return;
+  const std::string prefix = dir == "/" ? "/" : dir + "/";
   for (const auto& name : *names) {
-    const std::string path = dir == "/" ? "/" + name : dir + "/" + name;
+    const std::string path = prefix + name;
     if (!env.exists(path)) std::abort();
     if (env.is_directory(path)) walk(env, path, depth + 1);
   }
