@@ -178,7 +178,18 @@ namespace {
 void current_keys(const match::HostMatches& current, DiffScratch& sc) {
   sc.keys.clear();
   sc.spans.clear();
-  for (const match::FindingRef& f : current.findings) {
+  // The payloads live in the matcher's shared cache, spread over its memory: reading their
+  // first advisory was a cache miss or two per finding (most of this function's time, perf
+  // annotate). Fetched a few findings ahead, the misses overlap instead of queueing.
+  const auto& findings = current.findings;
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    if (i + kAhead < findings.size()) __builtin_prefetch(&findings[i + kAhead].payload->advisories);
+    if (i + kAhead / 2 < findings.size()) {
+      const auto& ahead = findings[i + kAhead / 2].payload->advisories;
+      if (!ahead.empty()) __builtin_prefetch(ahead.data());
+    }
+    const match::FindingRef& f = findings[i];
     const match::FindingPayload& p = *f.payload;
     const std::string_view second = !p.advisories.empty() ? std::string_view(p.advisories.front())
                                     : !p.cves.empty()     ? std::string_view(p.cves.front())
