@@ -8,6 +8,7 @@ GEN := -G Ninja
 RELEASE_DIR := build/release
 CHECK_DIR   := build/check
 FUZZ_DIR    := build/fuzz
+LINT_DIR    := build/lint
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps build run check test format format-check lint bench bench-server demo-data fuzz fuzz-build clean
@@ -49,9 +50,17 @@ format:
 format-check:
 	@clang-format --dry-run -Werror $(SOURCES) && echo "format-check: clean"
 
-lint: $(CHECK_DIR)/build.ninja
-	$(CMAKE) --build $(CHECK_DIR) -j $(JOBS)
-	clang-tidy -p $(CHECK_DIR) --quiet $(filter %.cpp,$(SOURCES))
+# clang-tidy over every source (scripts/lint.sh), JOBS files at a time. Its compile database is
+# build/lint: configured with the tests, benchmarks and fuzz targets on (clang, as for fuzzing)
+# so that it lists every file, and reconfigured on each run so that it lists new ones; nothing is
+# built there.
+$(LINT_DIR)/build.ninja: CMakeLists.txt | deps
+	CC=clang CXX=clang++ $(CMAKE) -S . -B $(LINT_DIR) $(GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DFLEETPATCH_TESTS=ON -DFLEETPATCH_BENCH=ON -DFLEETPATCH_FUZZ=ON
+
+lint: $(LINT_DIR)/build.ninja
+	@$(CMAKE) -S . -B $(LINT_DIR) >/dev/null
+	scripts/lint.sh $(LINT_DIR) $(JOBS)
 
 bench: build
 	scripts/bench.sh $(RELEASE_DIR)
