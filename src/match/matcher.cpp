@@ -8,6 +8,7 @@
 #include "match/matcher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -145,6 +146,17 @@ class Shard {
     }
   }
 
+  /// Starts loading the slot find(hash) will look at first, without the lock: a lookup's slot is
+  /// a cache miss (the table is large and shared), and a host's ~560 lookups one after the other
+  /// waited for each in turn. Reads the table as of its last growth; a stale or freed address
+  /// costs nothing, as a prefetch never faults (hence integer arithmetic, not pointers).
+  void prefetch(std::size_t hash) const {
+    const std::uintptr_t base = published_slots_.load(std::memory_order_relaxed);
+    if (base == 0) return;
+    const std::size_t mask = published_mask_.load(std::memory_order_relaxed);
+    __builtin_prefetch(reinterpret_cast<const void*>(base + slot_of(hash, mask) * sizeof(Slot)));
+  }
+
   /// Adds a tuple that find() did not find.
   CachedVerdict& insert(TupleKey key, Verdict verdict) {
     if ((entries_.size() + 1) * 10 > slots_.size() * 7) grow();
@@ -173,9 +185,14 @@ class Shard {
   void grow() {
     slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), Slot{});
     for (auto& entry : entries_) place(&entry);
+    published_slots_.store(reinterpret_cast<std::uintptr_t>(slots_.data()),
+                           std::memory_order_relaxed);
+    published_mask_.store(slots_.size() - 1, std::memory_order_relaxed);
   }
 
   std::vector<Slot> slots_;
+  std::atomic<std::uintptr_t> published_slots_{0};  // for prefetch(): slots_.data()
+  std::atomic<std::size_t> published_mask_{0};      // and slots_.size() - 1
   std::deque<CachedVerdict> entries_;
 };
 
@@ -725,13 +742,15 @@ struct Matcher::Impl {
     worker.hosts = worker.packages = worker.lookups = 0;
   }
 
+  Shard& shard_of(std::size_t hash) const { return store->shards[(hash >> 20) % kShards]; }
+
   const Verdict& verdict_for(Worker& worker, LocalCache& cache, const distro::Distro& distro,
                              core::PackageFormat format, const TupleView& tuple) {
     ++worker.lookups;
     if (worker.use_local_cache) {
       if (const Verdict* local = cache.find(tuple)) return *local;
     }
-    Shard& shard = store->shards[(tuple.hash >> 20) % kShards];
+    Shard& shard = shard_of(tuple.hash);
     std::lock_guard lock(shard.mutex);
     CachedVerdict* cached = shard.find(tuple);
     if (cached == nullptr) {
@@ -780,19 +799,31 @@ struct Matcher::Impl {
     }
     if (ctx.cache == nullptr) ctx.cache = &worker.caches.emplace_back(ctx.key, LocalCache{}).second;
     std::size_t problems = 0;
-    std::string module;
     worker.packages += host.packages.size();
+    // Every package's lookup key first, so that the shared cache's slots can be fetched a few
+    // lookups ahead (Shard::prefetch); the local cache (match_stream) is small and needs none.
+    thread_local std::vector<TupleView> tuples;
+    thread_local std::vector<std::string> modules;  // reserved: views into them stay valid
+    tuples.clear();
+    modules.clear();
+    modules.reserve(host.packages.size());
     for (const core::Package& p : host.packages) {
       const auto [name, version] = match_name_version(ctx, p);
       // Distro::module_of is "" for a package from no module; skipping the call for those
-      // keeps a string assignment out of the per-package path.
-      if (p.module) {
-        module = distro.module_of(p);
-      } else {
-        module.clear();
+      // keeps a string out of the per-package path. (No module is "", not a null view: the
+      // local cache memcpy()s and memcmp()s it.)
+      const std::string_view module =
+          p.module ? modules.emplace_back(distro.module_of(p)) : std::string_view("");
+      tuples.push_back(tuple_of(ctx, name, version, module, source_lookup_name(ctx, p)));
+    }
+    constexpr std::size_t kAhead = 6;
+    const bool prefetch = !worker.use_local_cache;
+    for (std::size_t i = 0; i < host.packages.size(); ++i) {
+      const core::Package& p = host.packages[i];
+      if (prefetch && i + kAhead < tuples.size()) {
+        shard_of(tuples[i + kAhead].hash).prefetch(tuples[i + kAhead].hash);
       }
-      const TupleView tuple = tuple_of(ctx, name, version, module, source_lookup_name(ctx, p));
-      const Verdict& verdict = verdict_for(worker, *ctx.cache, distro, ctx.format, tuple);
+      const Verdict& verdict = verdict_for(worker, *ctx.cache, distro, ctx.format, tuples[i]);
       if (!verdict.problem.empty()) {
         if (problems < kMaxProblemNotes) out.notes.push_back(verdict.problem);
         ++problems;
