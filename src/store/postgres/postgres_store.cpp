@@ -1398,7 +1398,15 @@ Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) 
     std::vector<LedgerRead*> batch;
     batch.swap(pending_reads_);
     lock.unlock();
-    read_ledgers(batch);
+    try {
+      read_ledgers(batch);
+    } catch (const std::exception& e) {
+      // Nobody may be left waiting for a batch that will not answer (and reading_ must reset).
+      std::lock_guard answered(reads_mu_);
+      for (LedgerRead* read : batch) {
+        if (!read->result) read->result = Error{ErrorCode::kInternal, e.what()};
+      }
+    }
     lock.lock();
     reading_ = false;
     reads_done_.notify_all();
@@ -1419,8 +1427,14 @@ void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
                                                     : std::string(pg::text_at(r->get(), 0, 0)));
     }
   } else {
+    // PostgreSQL text cannot hold a NUL: such an id fails on its own, not its whole batch.
+    auto unsendable = [](const LedgerRead* read) {
+      return read->host_id.find('\0') != std::string_view::npos;
+    };
     pg::TextArray ids;
-    for (const LedgerRead* read : batch) ids.add(read->host_id);
+    for (const LedgerRead* read : batch) {
+      if (!unsendable(read)) ids.add(read->host_id);
+    }
     Params p;
     p.text(ids.str());
     auto r = run(kGetLedgers, p, ResultFormat::kBinary);
@@ -1431,6 +1445,10 @@ void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
       }
     }
     for (const LedgerRead* read : batch) {
+      if (unsendable(read)) {
+        results.emplace_back(core::invalid_argument("host id holds a NUL byte"));
+        continue;
+      }
       if (!r.ok()) {
         results.emplace_back(r.error());
         continue;
