@@ -613,6 +613,24 @@ void touch_many_outcomes(const std::vector<WriteOp*>& ops, const std::vector<boo
   }
 }
 
+/// kPutReport's parameters of a put stored on its own, built on first use.
+const Params& put_params(WriteOp& op) {
+  if (op.params.size() > 0) return op.params;
+  const core::HostReport& report = *op.prepared->report;
+  op.params.text(op.host_id)
+      .text(report.host.hostname)
+      .text(codec::encode_string_list(report.host.tags))
+      .text(report.os.id)
+      .text(report.os.version_id)
+      .text(report.kernel.running)
+      .integer(static_cast<std::int64_t>(report.packages.size()))
+      .text(op.new_hash)
+      .integer(op.put_received)
+      .text(report.collected_at)
+      .binary(op.prepared->body);
+  return op.params;
+}
+
 /// kLockHosts's parameter: every put's host, once each, in id order (`order` sorts by id).
 Params lock_hosts_params(const std::vector<WriteOp*>& ops, const std::vector<std::size_t>& order) {
   pg::TextArray ids;
@@ -1131,7 +1149,7 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
     result_of[i] = queued.size();
     const Statement* write =
         op.touch ? (op.audit ? &kTouchReportOrFail : &kTouchReport) : &kPutReport;
-    queued.push_back({write, &op.params});
+    queued.push_back({write, op.touch ? &op.params : &put_params(*ops[i])});
     for (const auto& [statement, params] : op.then) queued.push_back({statement, &params});
   }
   const Params none;
@@ -1190,7 +1208,8 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
       continue;
     }
     result_of[i] = first.size();
-    first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport, &ops[i]->params});
+    first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport,
+                     ops[i]->touch ? &ops[i]->params : &put_params(*ops[i])});
     for (const auto& [statement, params] : ops[i]->then) first.push_back({statement, &params});
   }
   const Params none;
@@ -1256,17 +1275,8 @@ Result<PutReportResult> PostgresStore::put_prepared_report(const PreparedReport&
   op->host_id = report.host.id;
   op->prepared = &prepared;
   op->put_received = codec::to_unix(received_at);
-  op->params.text(report.host.id)
-      .text(report.host.hostname)
-      .text(codec::encode_string_list(report.host.tags))
-      .text(report.os.id)
-      .text(report.os.version_id)
-      .text(report.kernel.running)
-      .integer(static_cast<std::int64_t>(report.packages.size()))
-      .text(encoded.content_hash)
-      .integer(codec::to_unix(received_at))
-      .text(report.collected_at)
-      .binary(encoded.body);
+  // kPutReport's parameters (a copy of the body among them) are built only if the writer stores
+  // this put on its own (put_params); most go into a batch's kPutMany straight from `prepared`.
   op->new_hash = encoded.content_hash;
   if (audit != nullptr) op->audit = *audit;
   auto outcome = enqueue(std::move(op), true);
