@@ -154,6 +154,7 @@ class Shard {
     const std::uintptr_t base = published_slots_.load(std::memory_order_relaxed);
     if (base == 0) return;
     const std::size_t mask = published_mask_.load(std::memory_order_relaxed);
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): only a hint at a maybe stale address, see above
     __builtin_prefetch(reinterpret_cast<const void*>(base + slot_of(hash, mask) * sizeof(Slot)));
   }
 
@@ -1066,8 +1067,25 @@ struct Matcher::Impl {
   /// A host's findings, sharing the cached payloads: what match_host gives, as references.
   HostMatches match_shared(Worker& worker, const core::HostReport& host) {
     HostMatches out;
+    match_shared_into(worker, host, out);
+    return out;
+  }
+
+  /// match_shared into `out`, every member overwritten; its strings and vectors keep their
+  /// capacity (the server matches every report it accepts into one HostMatches per thread: a
+  /// fresh one allocated ~3 strings per package with findings).
+  void match_shared_into(Worker& worker, const core::HostReport& host, HostMatches& out) {
     out.host = host.host;
     out.os = host.os;
+    out.findings.clear();
+    out.details.clear();
+    out.payload_owners.clear();
+    std::size_t packages_used = 0;
+    // The next package of `out`, reusing an element (and its strings' buffers) when there is one.
+    auto next_package = [&out, &packages_used]() -> MatchedPackage& {
+      if (packages_used == out.packages.size()) out.packages.emplace_back();
+      return out.packages[packages_used++];
+    };
     core::HostFindings head;  // collect's notes and release
     HostContext ctx;
     std::vector<PendingPackage> pending;
@@ -1094,7 +1112,7 @@ struct Matcher::Impl {
     }
     out.findings.reserve(count);
     out.packages.reserve(package_count);
-    auto add_own = [&out](core::Finding& f) {
+    auto add_own = [&out, &packages_used, &next_package](core::Finding& f) {
       auto payload = std::make_shared<FindingPayload>();
       payload->state = f.state;
       payload->fixed_version = std::move(f.fixed_version);
@@ -1107,9 +1125,11 @@ struct Matcher::Impl {
       payload->kev_due_date = std::move(f.kev_due_date);
       FindingRef& ref = out.findings.emplace_back();
       ref.payload = payload.get();
-      ref.package = static_cast<std::uint32_t>(out.packages.size());
-      out.packages.push_back(
-          {std::move(f.package), std::move(f.source_package), std::move(f.installed_version)});
+      ref.package = static_cast<std::uint32_t>(packages_used);
+      MatchedPackage& package = next_package();
+      package.name = std::move(f.package);
+      package.source_name = std::move(f.source_package);
+      package.version = std::move(f.installed_version);
       if (!f.mitigated_by.empty() || !f.pending_restart.empty() || f.end_of_life) {
         ref.details = static_cast<std::uint32_t>(out.details.size());
         out.details.push_back(
@@ -1121,8 +1141,11 @@ struct Matcher::Impl {
     if (!pending.empty()) out.payload_owners.push_back(store);
     for (const PendingPackage& p : pending) {
       if (p.runtime) continue;
-      const auto package = static_cast<std::uint32_t>(out.packages.size());
-      out.packages.push_back({p.package->name, std::string(p.source_name), p.package->version});
+      const auto package = static_cast<std::uint32_t>(packages_used);
+      MatchedPackage& matched_package = next_package();
+      matched_package.name = p.package->name;
+      matched_package.source_name = p.source_name;
+      matched_package.version = p.package->version;
       for (const FindingPayload& t : p.verdict->findings) {
         FindingRef& ref = out.findings.emplace_back();
         ref.payload = &t;
@@ -1131,6 +1154,7 @@ struct Matcher::Impl {
     }
     if (own.size() > eol) {
       for (std::size_t i = eol; i < own.size(); ++i) add_own(own[i]);
+      out.packages.resize(packages_used);  // before the sort, which reads them
       // The findings' order (matcher.hpp): runtime findings take their place among the others.
       std::stable_sort(out.findings.begin(), out.findings.end(),
                        [&out](const FindingRef& a, const FindingRef& b) {
@@ -1154,7 +1178,7 @@ struct Matcher::Impl {
         previous = &ref;
       }
     }
-    return out;
+    out.packages.resize(packages_used);  // elements left from an earlier, larger host
   }
 
   core::HostFindings match_host(Worker& worker, const core::HostReport& host) {
@@ -1268,6 +1292,13 @@ core::HostFindings Matcher::match_host(const core::HostReport& host) const {
   core::HostFindings out = impl_->match_host(worker, host);
   impl_->flush(worker);
   return out;
+}
+
+void Matcher::match_host_shared_into(const core::HostReport& host, HostMatches& out) const {
+  Worker worker;
+  worker.use_local_cache = false;
+  impl_->match_shared_into(worker, host, out);
+  impl_->flush(worker);
 }
 
 HostMatches Matcher::match_host_shared(const core::HostReport& host) const {

@@ -209,6 +209,10 @@ class Matcher {
   /// Findings of one host as shared payloads (what match_stream gives): no deep copy of the
   /// per-tuple parts, for callers that only read them (the fleet server's ledger).
   HostMatches match_host_shared(const core::HostReport& host) const;
+  /// match_host_shared into `out` (every member overwritten), reusing the memory it holds: for a
+  /// caller that matches host after host through one HostMatches (the server, per thread). `out`
+  /// keeps this Matcher's cache alive until it is cleared or reused.
+  void match_host_shared_into(const core::HostReport& host, HostMatches& out) const;
 
   /// Findings of every host, in input order, on options.threads workers.
   std::vector<core::HostFindings> match_fleet(std::span<const core::HostReport> hosts) const;

@@ -435,6 +435,44 @@ TEST(Matcher, DeterministicWhateverTheThreadCount) {
   EXPECT_GT(total, 1000u);
 }
 
+// The server matches report after report into one HostMatches per thread: whatever it held
+// before (more packages, fewer, another release, none), the result is match_host's.
+TEST(Matcher, SharedIntoAReusedBufferEqualsMatchHost) {
+  const index::Index index =
+      build({advisory("ALSA-1", {"CVE-1"},
+                      {entry("almalinux:9", "bash", fixed_in("9-1.el9")),
+                       entry("almalinux:9", "zsh", fixed_in("9-1.el9"))}),
+             advisory("ALSA-8", {}, {entry("almalinux:8", "bash", fixed_in("2-1.el8"))})});
+  const Matcher matcher(index, MatchOptions{.threads = 1});
+  std::vector<core::HostReport> hosts;
+  std::vector<core::Package> many;
+  for (int p = 0; p < 40; ++p) many.push_back(pkg("lib" + std::to_string(p), "1-1.el9"));
+  many.push_back(pkg("bash", "1-1.el9"));
+  many.push_back(pkg("zsh", "1-1.el9"));
+  hosts.push_back(alma9(many));
+  hosts.push_back(alma9({pkg("zsh", "1-1.el9")}));
+  hosts.push_back(host("a8", "almalinux", "8.9", {pkg("bash", "1-1.el8")}));
+  hosts.push_back(host("x", "unknown-os", "1", {pkg("bash", "1")}));
+  hosts.push_back(alma9({}));
+  hosts.push_back(alma9(many));
+  HostMatches reused;
+  std::size_t findings = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      const auto& h = hosts[pass == 0 ? i : hosts.size() - 1 - i];
+      matcher.match_host_shared_into(h, reused);
+      const core::HostFindings direct = matcher.match_host(h);
+      const core::HostFindings via = reused.to_host_findings();
+      EXPECT_EQ(via.findings, direct.findings) << pass << "/" << i;
+      EXPECT_EQ(via.notes, direct.notes) << pass << "/" << i;
+      EXPECT_EQ(via.release, direct.release) << pass << "/" << i;
+      EXPECT_EQ(reused.packages.size(), direct.findings.empty() ? 0U : reused.packages.size());
+      findings += via.findings.size();
+    }
+  }
+  EXPECT_GT(findings, 0U);
+}
+
 TEST(Matcher, StreamAndSummaryAgreeWithMatchHost) {
   const index::Index index =
       build({advisory("ALSA-1", {"CVE-1"}, {entry("almalinux:9", "bash", fixed_in("9-1.el9"))},

@@ -142,6 +142,15 @@ core::HostFindings match_checked(const index::Index& index, const core::HostRepo
     EXPECT_EQ(via_stream.findings, result.findings);
     EXPECT_EQ(via_stream.notes, result.notes);
   }
+  // So does match_host_shared_into through a HostMatches that held another host's findings
+  // (every runtime case of this file goes through this one, in turn).
+  static HostMatches reused;
+  matcher.match_host_shared_into(report, reused);
+  const core::HostFindings via_reused = reused.to_host_findings();
+  EXPECT_EQ(via_reused.findings, result.findings);
+  EXPECT_EQ(via_reused.notes, result.notes);
+  EXPECT_EQ(via_reused.release, result.release);
+  EXPECT_EQ(via_reused.host.id, result.host.id);
   const HostSummary got = matcher.summarize_host(report);
   EXPECT_EQ(got.findings, want.findings);
   EXPECT_EQ(got.unfixed, want.unfixed);

@@ -425,7 +425,12 @@ core::Result<LedgerDiff> diff_host(store::Store& store, const match::Matcher& ma
   const std::string id = host_id_of(report);
   auto previous = store.get_ledger_encoded(id);
   if (!previous.ok()) return previous.error();
-  return diff_stored_ledger(id, *previous, matcher.match_host_shared(report), now, &index);
+  // One per thread, reused: the server matches every report it accepts.
+  thread_local match::HostMatches matches;
+  matcher.match_host_shared_into(report, matches);
+  auto diff = diff_stored_ledger(id, *previous, matches, now, &index);
+  matches.payload_owners.clear();  // not keep a replaced index's verdicts alive until reuse
+  return diff;
 }
 
 core::Status evaluate_host(store::Store& store, const match::Matcher& matcher,
