@@ -4,10 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hoststate/host_report_json.hpp"
 #include "store/codec.hpp"
 
 namespace fleetpatch::store {
@@ -201,6 +203,26 @@ TEST(ReportCodec, CorruptBodiesAreErrorsNotCrashes) {
     mutated[4 + rng() % (mutated.size() - 4)] = static_cast<char>(rng());
     (void)codec::decode_report(codec::compress(mutated), "");
   }
+}
+
+// A body and content hash stored by an earlier release (tests/data/store/README.md). Databases
+// in the field hold such bodies, and agents in the field compute the content hash themselves: an
+// agent sends the "unchanged" marker only when its own hash of a report equals the hash the
+// server acknowledged (agent::choose_send). So an encoding change that altered the hash would make
+// every agent of an earlier release send full reports for good; this pins both.
+TEST(ReportCodec, BodiesAndHashesOfEarlierReleasesStillMatch) {
+  const std::filesystem::path dir = std::filesystem::path(FLEETPATCH_TEST_DATA) / "store";
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string body = read(dir / "report-v1.zst");
+  auto expected = hoststate::host_report_from_json(read(dir / "report-v1.json"), "report-v1.json");
+  ASSERT_TRUE(expected.ok()) << expected.error().message;
+  auto decoded = codec::decode_report(body, expected->collected_at);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(*decoded, *expected);
+  EXPECT_EQ(report_content_hash(*expected) + "\n", read(dir / "report-v1.hash"));
 }
 
 TEST(LedgerCodec, RoundTripSortedDeduplicated) {
