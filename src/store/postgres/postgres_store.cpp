@@ -150,7 +150,13 @@ CREATE TABLE settings (
   key text COLLATE "C" PRIMARY KEY,
   value text NOT NULL
 );
-)sql"},
+)sql"},  // No table changes: ledger bodies may now be version 2 (codec.hpp, the keys digest up
+         // front),
+    // which an older fleetpatch cannot decode. The version bump makes such a build refuse the
+    // database at open ("newer than this fleetpatch supports") instead of failing on every host
+    // it evaluates: in a deployment of several servers, upgrade them together.
+    {2, "ledger bodies may be version 2 (keys digest); older fleetpatch cannot read them",
+     "SELECT 1"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
