@@ -445,8 +445,10 @@ TEST(Matcher, SharedIntoAReusedBufferEqualsMatchHost) {
              advisory("ALSA-8", {}, {entry("almalinux:8", "bash", fixed_in("2-1.el8"))})});
   const Matcher matcher(index, MatchOptions{.threads = 1});
   std::vector<core::HostReport> hosts;
+  constexpr int kFillers = 40;  // packages without advisories, then bash and zsh
   std::vector<core::Package> many;
-  for (int p = 0; p < 40; ++p) many.push_back(pkg("lib" + std::to_string(p), "1-1.el9"));
+  many.reserve(kFillers + 2);
+  for (int p = 0; p < kFillers; ++p) many.push_back(pkg("lib" + std::to_string(p), "1-1.el9"));
   many.push_back(pkg("bash", "1-1.el9"));
   many.push_back(pkg("zsh", "1-1.el9"));
   hosts.push_back(alma9(many));
