@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -48,9 +49,7 @@ core::Result<index::Index> build_index(const feed::FeedBatch& batch, const std::
   return index::Index::open(path);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"reeval_bench: re-evaluate a stored fleet after a feed update"};
   std::vector<std::string> feeds;
   std::string database;
@@ -133,8 +132,10 @@ int main(int argc, char** argv) {
   const core::TimePoint received = *newest_time;
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
+  constexpr int kFillers = 8;
   std::vector<std::thread> fillers;
-  for (int t = 0; t < 8; ++t) {
+  fillers.reserve(kFillers);
+  for (int t = 0; t < kFillers; ++t) {
     fillers.emplace_back([&] {
       core::HostReport report;
       for (std::size_t i = next++; i < hosts && !failed; i = next++) {
@@ -194,4 +195,15 @@ int main(int argc, char** argv) {
       std::string((*store)->backend()).c_str(), hosts, median, runs,
       static_cast<double>(hosts) / median, threads, times.front(), times.back());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reeval_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -300,8 +301,8 @@ void parse_ack(std::string_view body, Ack& ack) {
   }
 }
 
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
-constexpr std::size_t kMaxResponseBytes = 64 * 1024 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxResponseBytes = std::size_t{64} * 1024 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);  // as the blocking client's timeouts
 // After --seconds no request starts; those in flight get this long to finish (they count, as
 // with the blocking client), then they are abandoned as errors: a hung server cannot hang us.
@@ -331,7 +332,7 @@ struct Connection {
   std::size_t sent = 0;              // bytes of head + body written
   std::size_t request_size = 0;
   // The response being read.
-  std::vector<char> in = std::vector<char>(16 * 1024);
+  std::vector<char> in = std::vector<char>(std::size_t{16} * 1024);
   std::size_t in_length = 0;
   std::size_t header_end = 0;  // 0 while the header is incomplete
   std::size_t scanned = 0;     // bytes searched for the header's end so far
@@ -833,9 +834,7 @@ void print_phase(const char* name, Phase& p, int connections) {
   if (!p.first_error.empty()) std::printf(")\n");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"server_load: sustained report load against fleetpatch serve"};
   std::string url, token, mode = "both", ack_log_path;
   std::vector<std::string> feeds;
@@ -960,4 +959,15 @@ int main(int argc, char** argv) {
     failures += phase.accepted == 0 ? 1 : 0;
   }
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "server_load: %s\n", e.what());
+    return 1;
+  }
 }
