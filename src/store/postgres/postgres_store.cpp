@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -445,6 +446,13 @@ Params audit_params(const AuditEntry& e) {
   return p;
 }
 
+/// Appends each array's literal as a text parameter, in order (the batched statements take one
+/// array per column).
+Params& add_arrays(Params& p, std::initializer_list<const pg::TextArray*> arrays) {
+  for (const pg::TextArray* array : arrays) p.text(array->str());
+  return p;
+}
+
 /// kAuditInsertMany's parameters for `entries`.
 Params audit_many_params(const std::vector<AuditEntry>& entries) {
   pg::TextArray seq, at, actor, action, target, detail, prev, hash;
@@ -459,15 +467,7 @@ Params audit_many_params(const std::vector<AuditEntry>& entries) {
     hash.add(e.hash);
   }
   Params p;
-  p.text(seq.str())
-      .text(at.str())
-      .text(actor.str())
-      .text(action.str())
-      .text(target.str())
-      .text(detail.str())
-      .text(prev.str())
-      .text(hash.str());
-  return p;
+  return add_arrays(p, {&seq, &at, &actor, &action, &target, &detail, &prev, &hash});
 }
 
 /// The last entry of the audit chain: (0, 64 zeros) for an empty log.
@@ -580,12 +580,7 @@ Params touch_many_params(const std::vector<WriteOp*>& ops, const std::vector<std
     audited.add(op.audit.has_value());
   }
   Params p;
-  p.text(ids.str())
-      .text(hashes.str())
-      .text(collected.str())
-      .text(received.str())
-      .text(audited.str())
-      .text(guard ? "true" : "false");
+  add_arrays(p, {&ids, &hashes, &collected, &received, &audited}).text(guard ? "true" : "false");
   return p;
 }
 
@@ -681,16 +676,8 @@ std::size_t queue_puts(const std::vector<WriteOp*>& ops, const std::vector<std::
     collected.add(report.collected_at);
     bodies.add(op.prepared->body);
   }
-  many.text(ids.str())
-      .text(hostnames.str())
-      .text(tags.str())
-      .text(os_ids.str())
-      .text(os_versions.str())
-      .text(kernels.str())
-      .text(package_counts.str())
-      .text(hashes.str())
-      .text(received.str())
-      .text(collected.str())
+  add_arrays(many, {&ids, &hostnames, &tags, &os_ids, &os_versions, &kernels, &package_counts,
+                    &hashes, &received, &collected})
       .binary(bodies.take());
   queued.push_back({&kPutMany, &many});
   return queued.size() - 1;
