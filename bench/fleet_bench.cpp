@@ -19,7 +19,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -32,6 +31,7 @@
 #include <vector>
 
 #include "bench/fleet_generator.hpp"
+#include "bench/guarded_main.hpp"
 #include "distro/distro.hpp"
 #include "feed/feed.hpp"
 #include "hoststate/parsers.hpp"
@@ -584,10 +584,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fleet_bench: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("fleet_bench", run, argc, argv);
 }

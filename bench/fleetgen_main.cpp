@@ -8,7 +8,6 @@
 // Without --out the hosts are printed as JSON lines (one compact report per line).
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "bench/fleet_generator.hpp"
+#include "bench/guarded_main.hpp"
 #include "distro/distro.hpp"
 #include "feed/feed.hpp"
 #include "hoststate/host_report_json.hpp"
@@ -144,10 +144,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fleetgen: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("fleetgen", run, argc, argv);
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bench/fleet_generator.hpp"
+#include "bench/guarded_main.hpp"
 #include "feed/feed.hpp"
 #include "hoststate/host_report_json.hpp"
 #include "store/codec.hpp"
@@ -173,10 +174,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ingest_bench: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("ingest_bench", run, argc, argv);
 }

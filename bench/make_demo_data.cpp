@@ -13,7 +13,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/guarded_main.hpp"
 #include "feed/osv/bundle.hpp"
 
 namespace {
@@ -151,10 +151,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "make_demo_data: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("make_demo_data", run, argc, argv);
 }

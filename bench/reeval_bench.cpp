@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "bench/fleet_generator.hpp"
+#include "bench/guarded_main.hpp"
 #include "core/time.hpp"
 #include "feed/feed.hpp"
 #include "index/index.hpp"
@@ -200,10 +200,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "reeval_bench: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("reeval_bench", run, argc, argv);
 }

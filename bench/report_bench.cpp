@@ -26,7 +26,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -35,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/guarded_main.hpp"
 #include "core/finding.hpp"
 #include "core/host_report.hpp"
 #include "core/time.hpp"
@@ -387,10 +387,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "report_bench: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("report_bench", run, argc, argv);
 }

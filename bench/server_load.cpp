@@ -40,7 +40,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,6 +48,7 @@
 #include <vector>
 
 #include "bench/fleet_generator.hpp"
+#include "bench/guarded_main.hpp"
 #include "feed/feed.hpp"
 #include "hoststate/host_report_json.hpp"
 
@@ -964,10 +964,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "server_load: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("server_load", run, argc, argv);
 }

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/guarded_main.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -332,10 +333,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "store_bench: %s\n", e.what());
-    return 1;
-  }
+  return fleetpatch::bench::guarded_main("store_bench", run, argc, argv);
 }

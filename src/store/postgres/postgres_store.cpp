@@ -178,42 +178,16 @@ constexpr int kMigrationLock = 0x66706d67;  // "fpmg"
   "id, hostname, tags, os_id, os_version_id, kernel_running, package_count, report_hash, " \
   "first_report_at, last_report_at, collected_at, report_seq"
 
-// A report is stored after its host's row is locked (when there is one) by kLockHosts, which
-// locks every put's host of a batch at the start of its transaction: the sub-statements of one
-// WITH run in no defined order, so kPutReport could not both lock the row and read its old hash.
-// It reads the stored hash (a fresh READ COMMITTED snapshot, taken under the lock), upserts the
-// host row (report_seq + 1, first_report_at kept) and writes the body only when the content
-// changed. Returns (report_seq, previous hash or NULL).
-const Statement kPutReport{0, "fp_put_report", R"sql(
-WITH old AS (
-  SELECT report_hash FROM hosts WHERE id = $1
-), up AS (
-  INSERT INTO hosts AS h (id, hostname, tags, os_id, os_version_id, kernel_running,
-                          package_count, report_hash, first_report_at, last_report_at,
-                          collected_at, report_seq)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, $8, $9::bigint, $9::bigint, $10, 1)
-  ON CONFLICT (id) DO UPDATE SET
-    -- An unchanged hash means unchanged content: these then rewrite the same values.
-    hostname = EXCLUDED.hostname, tags = EXCLUDED.tags, os_id = EXCLUDED.os_id,
-    os_version_id = EXCLUDED.os_version_id, kernel_running = EXCLUDED.kernel_running,
-    package_count = EXCLUDED.package_count,
-    report_hash = EXCLUDED.report_hash,
-    last_report_at = EXCLUDED.last_report_at,
-    collected_at = EXCLUDED.collected_at,
-    report_seq = h.report_seq + 1
-  RETURNING report_seq
-), body AS (
-  INSERT INTO reports AS r (host_id, body)
-  SELECT $1, $11::bytea WHERE NOT EXISTS (SELECT 1 FROM old WHERE old.report_hash = $8)
-  ON CONFLICT (host_id) DO UPDATE SET body = EXCLUDED.body
-)
-SELECT (SELECT report_seq FROM up), (SELECT report_hash FROM old)
-)sql"};
-// Every put of a batch whose host has no other write in it, as two statements: kLockHosts locks
-// the rows that exist (in id order), then kPutMany does what kPutReport does for one host, for
-// all of them. Two statements per report, executed one after the other by the writer's one
-// backend, were most of PostgreSQL's CPU per accepted full report (as they were for touches,
-// kTouchMany). Returns a row (id, report_seq, previous hash or NULL) per host.
+// Reports are stored by kPutMany, for every host of a batch written once in it in one statement
+// (two statements per report, executed one after the other by the writer's one backend, were most
+// of PostgreSQL's CPU per accepted full report, as they were for touches: kTouchMany), and for a
+// host written more than once in a batch one statement per put, in arrival order. kLockHosts
+// first locks every put's host row that exists, in id order: the sub-statements of one WITH run in
+// no defined order, so kPutMany could not both lock a row and read its old hash. kPutMany reads
+// the stored hashes (a fresh READ COMMITTED snapshot, taken under the locks), upserts the host
+// rows (report_seq + 1, first_report_at kept; an unchanged hash rewrites the same values) and
+// writes a body only when the content changed. Returns a row (id, report_seq, previous hash or
+// NULL) per host.
 const Statement kLockHosts{36, "fp_lock_hosts",
                            "SELECT 1 FROM hosts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"};
 const Statement kPutMany{37, "fp_put_many", R"sql(
@@ -319,7 +293,6 @@ const Statement kReportBatchLedger{10, "fp_report_batch_ledger",
                                    "JOIN reports r ON r.host_id = h.id "
                                    "LEFT JOIN ledgers l ON l.host_id = h.id AND l.host_id > $1 "
                                    "WHERE h.id > $1 AND r.host_id > $1 ORDER BY h.id LIMIT $2"};
-const Statement kGetLedger{11, "fp_get_ledger", "SELECT body FROM ledgers WHERE host_id = $1"};
 // The stored ledgers of the hosts whose reports are being evaluated at the same moment (see
 // PostgresStore::get_ledger_encoded).
 const Statement kGetLedgers{38, "fp_get_ledgers",
@@ -526,6 +499,8 @@ struct WriteOp {
   // for kPutMany.
   const PreparedReport* prepared = nullptr;
   std::int64_t put_received = 0;
+  /// touch: kTouchReport's parameters; put: its own kPutMany's, built by the writer when it stores
+  /// the put on its own (single_put_params).
   Params params;
   std::optional<AuditEvent> audit;
   /// put: statements that follow the write in its transaction (the report's ledger update).
@@ -533,17 +508,17 @@ struct WriteOp {
   std::promise<WriteOutcome> done;
 };
 
-/// What a write's result row says: the new report_seq and whether the content changed; nothing
-/// for a touch whose hash did not match.
+/// What the result row of a write stored on its own says: the new report_seq and whether the
+/// content changed; nothing for a touch whose hash did not match.
 std::optional<PutReportResult> write_outcome(const WriteOp& op, const PGresult* r) {
+  if (PQntuples(r) != 1) return std::nullopt;
   if (op.touch) {
-    if (PQntuples(r) == 1 && !pg::is_null(r, 0, 0)) {
-      return PutReportResult{pg::int_at(r, 0, 0), false};
-    }
-    return std::nullopt;
+    if (pg::is_null(r, 0, 0)) return std::nullopt;
+    return PutReportResult{pg::int_at(r, 0, 0), false};
   }
-  const bool same = !pg::is_null(r, 0, 1) && pg::text_at(r, 0, 1) == op.new_hash;
-  return PutReportResult{pg::int_at(r, 0, 0), !same};
+  // kPutMany's row: (id, report_seq, previous hash or NULL).
+  const bool same = !pg::is_null(r, 0, 2) && pg::text_at(r, 0, 2) == op.new_hash;
+  return PutReportResult{pg::int_at(r, 0, 1), !same};
 }
 
 /// The writes of one kind (touches or puts) of a batch that go into one batched statement
@@ -614,21 +589,35 @@ void touch_many_outcomes(const std::vector<WriteOp*>& ops, const std::vector<boo
   }
 }
 
-/// kPutReport's parameters of a put stored on its own, built on first use.
-const Params& put_params(WriteOp& op) {
-  if (op.params.size() > 0) return op.params;
-  const core::HostReport& report = *op.prepared->report;
-  op.params.text(op.host_id)
-      .text(report.host.hostname)
-      .text(codec::encode_string_list(report.host.tags))
-      .text(report.os.id)
-      .text(report.os.version_id)
-      .text(report.kernel.running)
-      .integer(static_cast<std::int64_t>(report.packages.size()))
-      .text(op.new_hash)
-      .integer(op.put_received)
-      .text(report.collected_at)
-      .binary(op.prepared->body);
+/// kPutMany's parameters for `puts` (each host at most once), read from their prepared reports.
+Params put_many_params(const std::vector<const WriteOp*>& puts) {
+  pg::TextArray ids, hostnames, tags, os_ids, os_versions, kernels, package_counts, hashes,
+      received, collected;
+  pg::BinaryArray bodies(/*bytea*/ 17);
+  for (const WriteOp* op : puts) {
+    const core::HostReport& report = *op->prepared->report;
+    ids.add(op->host_id);
+    hostnames.add(report.host.hostname);
+    tags.add(codec::encode_string_list(report.host.tags));
+    os_ids.add(report.os.id);
+    os_versions.add(report.os.version_id);
+    kernels.add(report.kernel.running);
+    package_counts.add(static_cast<std::int64_t>(report.packages.size()));
+    hashes.add(op->new_hash);
+    received.add(op->put_received);
+    collected.add(report.collected_at);
+    bodies.add(op->prepared->body);
+  }
+  Params p;
+  add_arrays(p, {&ids, &hostnames, &tags, &os_ids, &os_versions, &kernels, &package_counts, &hashes,
+                 &received, &collected})
+      .binary(bodies.take());
+  return p;
+}
+
+/// The parameters of a put stored on its own (a one-host kPutMany), built on first use.
+const Params& single_put_params(WriteOp& op) {
+  if (op.params.size() == 0) op.params = put_many_params({&op});
   return op.params;
 }
 
@@ -647,38 +636,20 @@ Params lock_hosts_params(const std::vector<WriteOp*>& ops, const std::vector<std
 }
 
 /// Queues the batch's puts: one kLockHosts for every put's host (so the rows are locked in id
-/// order before anything is written, and kPutReport needs no lock statement of its own), then
-/// one kPutMany for the batched ones (if any). `lock` and `many` must outlive the pipeline;
-/// returns kPutMany's index in `queued`, 0 when there is none.
+/// order before anything is written), then one kPutMany for the batched ones (if any). `lock` and
+/// `many` must outlive the pipeline; returns kPutMany's index in `queued`, 0 when there is none.
 std::size_t queue_puts(const std::vector<WriteOp*>& ops, const std::vector<std::size_t>& order,
                        const std::vector<bool>& batched, Params& lock, Params& many,
                        std::vector<Queued>& queued) {
   if (std::all_of(ops.begin(), ops.end(), [](const WriteOp* op) { return op->touch; })) return 0;
   lock = lock_hosts_params(ops, order);
   queued.push_back({&kLockHosts, &lock});
-  if (std::find(batched.begin(), batched.end(), true) == batched.end()) return 0;
-  pg::TextArray ids, hostnames, tags, os_ids, os_versions, kernels, package_counts, hashes,
-      received, collected;
-  pg::BinaryArray bodies(/*bytea*/ 17);
+  std::vector<const WriteOp*> puts;
   for (std::size_t i : order) {
-    if (!batched[i]) continue;
-    const WriteOp& op = *ops[i];
-    const core::HostReport& report = *op.prepared->report;
-    ids.add(op.host_id);
-    hostnames.add(report.host.hostname);
-    tags.add(codec::encode_string_list(report.host.tags));
-    os_ids.add(report.os.id);
-    os_versions.add(report.os.version_id);
-    kernels.add(report.kernel.running);
-    package_counts.add(static_cast<std::int64_t>(report.packages.size()));
-    hashes.add(op.new_hash);
-    received.add(op.put_received);
-    collected.add(report.collected_at);
-    bodies.add(op.prepared->body);
+    if (batched[i]) puts.push_back(ops[i]);
   }
-  add_arrays(many, {&ids, &hostnames, &tags, &os_ids, &os_versions, &kernels, &package_counts,
-                    &hashes, &received, &collected})
-      .binary(bodies.take());
+  if (puts.empty()) return 0;
+  many = put_many_params(puts);
   queued.push_back({&kPutMany, &many});
   return queued.size() - 1;
 }
@@ -1141,8 +1112,8 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_at_onc
     }
     result_of[i] = queued.size();
     const Statement* write =
-        op.touch ? (op.audit ? &kTouchReportOrFail : &kTouchReport) : &kPutReport;
-    queued.push_back({write, op.touch ? &op.params : &put_params(*ops[i])});
+        op.touch ? (op.audit ? &kTouchReportOrFail : &kTouchReport) : &kPutMany;
+    queued.push_back({write, op.touch ? &op.params : &single_put_params(*ops[i])});
     for (const auto& [statement, params] : op.then) queued.push_back({statement, &params});
   }
   const Params none;
@@ -1201,8 +1172,8 @@ Result<std::vector<std::optional<PutReportResult>>> PostgresStore::commit_in_two
       continue;
     }
     result_of[i] = first.size();
-    first.push_back({ops[i]->touch ? &kTouchReport : &kPutReport,
-                     ops[i]->touch ? &ops[i]->params : &put_params(*ops[i])});
+    first.push_back({ops[i]->touch ? &kTouchReport : &kPutMany,
+                     ops[i]->touch ? &ops[i]->params : &single_put_params(*ops[i])});
     for (const auto& [statement, params] : ops[i]->then) first.push_back({statement, &params});
   }
   const Params none;
@@ -1263,14 +1234,13 @@ Result<PutReportResult> PostgresStore::put_prepared_report(const PreparedReport&
   if (report.host.id.empty()) return core::invalid_argument("report without host.id");
   auto op = std::make_unique<WriteOp>();
   begin_preparing();
-  const PreparedReport& encoded = prepared;
   if (ledger != nullptr) op->then = ledger_statements(*ledger);
   op->host_id = report.host.id;
   op->prepared = &prepared;
   op->put_received = codec::to_unix(received_at);
-  // kPutReport's parameters (a copy of the body among them) are built only if the writer stores
-  // this put on its own (put_params); most go into a batch's kPutMany straight from `prepared`.
-  op->new_hash = encoded.content_hash;
+  // The statement's parameters are built by the writer, from `prepared` (valid until `done`):
+  // one kPutMany for the batch's puts of distinct hosts, its own for a host written twice.
+  op->new_hash = prepared.content_hash;
   if (audit != nullptr) op->audit = *audit;
   auto outcome = enqueue(std::move(op), true);
   if (!outcome.ok()) return outcome.error();
@@ -1417,45 +1387,31 @@ Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) 
 }
 
 void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
+  // PostgreSQL text cannot hold a NUL: such an id fails on its own, not its whole batch.
+  auto unsendable = [](const LedgerRead* read) {
+    return read->host_id.find('\0') != std::string_view::npos;
+  };
+  pg::TextArray ids;
+  for (const LedgerRead* read : batch) {
+    if (!unsendable(read)) ids.add(read->host_id);
+  }
+  Params p;
+  p.text(ids.str());
+  auto r = run(kGetLedgers, p, ResultFormat::kBinary);
+  std::unordered_map<std::string_view, int> row_of;
+  if (r.ok()) {
+    for (int row = 0; row < PQntuples(r->get()); ++row) {
+      row_of.emplace(pg::text_at(r->get(), row, 0), row);
+    }
+  }
   std::vector<Result<std::string>> results;
   results.reserve(batch.size());
-  if (batch.size() == 1) {
-    Params p;
-    p.text(batch[0]->host_id);
-    auto r = run(kGetLedger, p, ResultFormat::kBinary);
-    if (!r.ok()) {
+  for (const LedgerRead* read : batch) {
+    if (unsendable(read)) {
+      results.emplace_back(core::invalid_argument("host id holds a NUL byte"));
+    } else if (!r.ok()) {
       results.emplace_back(r.error());
     } else {
-      results.emplace_back(PQntuples(r->get()) == 0 ? std::string()
-                                                    : std::string(pg::text_at(r->get(), 0, 0)));
-    }
-  } else {
-    // PostgreSQL text cannot hold a NUL: such an id fails on its own, not its whole batch.
-    auto unsendable = [](const LedgerRead* read) {
-      return read->host_id.find('\0') != std::string_view::npos;
-    };
-    pg::TextArray ids;
-    for (const LedgerRead* read : batch) {
-      if (!unsendable(read)) ids.add(read->host_id);
-    }
-    Params p;
-    p.text(ids.str());
-    auto r = run(kGetLedgers, p, ResultFormat::kBinary);
-    std::unordered_map<std::string_view, int> row_of;
-    if (r.ok()) {
-      for (int row = 0; row < PQntuples(r->get()); ++row) {
-        row_of.emplace(pg::text_at(r->get(), row, 0), row);
-      }
-    }
-    for (const LedgerRead* read : batch) {
-      if (unsendable(read)) {
-        results.emplace_back(core::invalid_argument("host id holds a NUL byte"));
-        continue;
-      }
-      if (!r.ok()) {
-        results.emplace_back(r.error());
-        continue;
-      }
       const auto it = row_of.find(read->host_id);
       results.emplace_back(it == row_of.end() ? std::string()
                                               : std::string(pg::text_at(r->get(), it->second, 1)));
