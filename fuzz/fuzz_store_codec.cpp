@@ -1,7 +1,8 @@
 // Fuzzes the store's decoders of stored bytes (report bodies and findings ledgers): a corrupt or
 // hostile database row must be an error, never a crash or a huge allocation. The input is
-// compressed first so that the fuzzer reaches the canonical decoders behind the zstd frame; the
-// raw bytes are also tried as a frame.
+// compressed first (zstd, as ledgers and older report bodies are; LZ4, as report bodies are now)
+// so that the fuzzer reaches the canonical decoders behind the frame; the raw bytes are also
+// tried as a frame.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -14,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string framed = codec::compress(input, 1);
   (void)codec::decode_report(framed, "2026-11-26T03:00:00Z");
   (void)codec::decode_ledger(framed);
+  (void)codec::decode_report(codec::compress_lz4(input), "2026-11-26T03:00:00Z");
   (void)codec::decode_report(input, "");
   (void)codec::decode_ledger(input);
   (void)codec::decode_string_list(input);

@@ -9,7 +9,7 @@ packages=(
   libclang-rt-14-dev libfuzzer-14-dev
   # libraries
   libcli11-dev nlohmann-json3-dev librpm-dev libzstd-dev libarchive-dev libcurl4-openssl-dev
-  libsimdjson-dev zlib1g-dev libxxhash-dev
+  libsimdjson-dev zlib1g-dev libxxhash-dev liblz4-dev
   # the fleet server: HTTP (cpp-httplib with OpenSSL for TLS), SQLite and PostgreSQL stores
   libcpp-httplib-dev libssl-dev libsqlite3-dev libpq-dev
   # tests and benchmarks

@@ -36,7 +36,12 @@ void append_field(std::string& out, std::string_view field);
 
 /// zstd frame of `data` (the frame records its content size).
 std::string compress(std::string_view data, int level = 3);
-/// Inverse of compress; an error for a corrupt frame or one larger than `max_size`.
+/// LZ4 frame of `data`: "FL4" 0x01, the content size as 4 bytes little-endian, one LZ4 block.
+/// About 2.5x faster than zstd level 1 on report encodings, for ~25% more bytes (codec.cpp). An
+/// input larger than LZ4 takes (~2 GB) gets a zstd frame instead.
+std::string compress_lz4(std::string_view data);
+/// Inverse of compress and compress_lz4 (told apart by their first four bytes); an error for a
+/// corrupt frame or one larger than `max_size`.
 core::Result<std::string> decompress(std::string_view frame,
                                      std::size_t max_size = std::size_t{1} << 30);
 /// decompress into `out`, reusing its capacity (cleared on error).
@@ -57,7 +62,8 @@ core::Status decompress_into(std::string_view frame, std::string& out,
 ///   files, packages}], collector.
 std::string encode_report_canonical(const core::HostReport& report);
 
-/// The stored report body: compress(encode_report_canonical(report)).
+/// The stored report body: compress_lz4(encode_report_canonical(report)). Bodies written before
+/// schema version 3 are zstd frames (compress) and still decode.
 struct EncodedReport {
   std::string body;          // compressed canonical encoding
   std::string content_hash;  // report_content_hash(report)

@@ -158,6 +158,9 @@ CREATE TABLE settings (
     // it evaluates: in a deployment of several servers, upgrade them together.
     {2, "ledger bodies may be version 2 (keys digest); older fleetpatch cannot read them",
      "SELECT 1"},
+    // No table changes either: report bodies are now LZ4 frames (codec::compress_lz4), which
+    // an older fleetpatch cannot decode; the same reasoning as migration 2.
+    {3, "report bodies may be LZ4 frames; older fleetpatch cannot read them", "SELECT 1"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
