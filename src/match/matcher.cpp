@@ -98,16 +98,22 @@ struct TupleView {
   std::size_t hash;
 };
 
+/// Field order: what TupleEq compares first comes first, so that a lookup's comparison touches
+/// the entry's first cache lines (which Shard::prefetch_entry loads ahead).
 struct TupleKey {
-  std::string release, name, version, module, source;
   std::size_t hash;
+  std::string name, version, module, source, release;
 };
 
 std::size_t hash_tuple(std::size_t release_hash, std::string_view name, std::string_view version,
                        std::string_view module, std::string_view source) {
   const std::hash<std::string_view> h;
+  // Most packages have no module and no source name of their own: their hash is a constant,
+  // which spares two of the four hash calls per lookup.
+  static const std::size_t empty = h(std::string_view());
+  const auto hash = [&h](std::string_view text) { return text.empty() ? empty : h(text); };
   std::size_t seed = release_hash;
-  for (const std::size_t part : {h(name), h(version), h(module), h(source)}) {
+  for (const std::size_t part : {h(name), h(version), hash(module), hash(source)}) {
     seed ^= part + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
   }
   return seed;
@@ -131,69 +137,93 @@ struct CachedVerdict {
 /// One shard of the shared cache: open addressing over a power-of-two table of (hash, entry)
 /// slots. std::unordered_map's lookup divided by a prime bucket count for every node of a chain
 /// it walked, and that was most of a fleet server's matching time (~560 lookups a report).
-/// Entries live in a deque, so references to verdicts stay valid while others are inserted.
+///
+/// Lookups take no lock. An entry never changes once it is in a table, and nothing a lookup can
+/// reach is freed while the shard lives: entries live in a deque (stable addresses), and a table
+/// replaced by a larger one is kept (the tables of a shard add up to less than twice its last).
+/// A slot is written once, its hash before its entry pointer (release); a lookup reads the entry
+/// pointer (acquire), then the hash. A lookup on a table being replaced, or racing an insertion,
+/// may miss an entry: the caller then takes the mutex and looks again before it inserts, so a
+/// tuple is still judged once. With no lock per lookup, a host's ~560 lookups can also load
+/// their slots and entries ahead (prefetch_slot, prefetch_entry): each is a cache miss in a
+/// table shared by the whole fleet.
 class Shard {
  public:
-  std::mutex mutex;
+  std::mutex mutex;  // held by insert(), and by callers around find-then-insert
 
-  CachedVerdict* find(const TupleView& tuple) {
-    if (slots_.empty()) return nullptr;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = slot_of(tuple.hash, mask);; i = (i + 1) & mask) {
-      const Slot& slot = slots_[i];
-      if (slot.entry == nullptr) return nullptr;
-      if (slot.hash == tuple.hash && TupleEq{}(slot.entry->key, tuple)) return slot.entry;
+  const CachedVerdict* find(const TupleView& tuple) const {
+    const Table* table = table_.load(std::memory_order_acquire);
+    if (table == nullptr) return nullptr;
+    for (std::size_t i = slot_of(tuple.hash, table->mask);; i = (i + 1) & table->mask) {
+      const Slot& slot = table->slots[i];
+      const CachedVerdict* entry = slot.entry.load(std::memory_order_acquire);
+      if (entry == nullptr) return nullptr;
+      if (slot.hash == tuple.hash && TupleEq{}(entry->key, tuple)) return entry;
     }
   }
 
-  /// Starts loading the slot find(hash) will look at first, without the lock: a lookup's slot is
-  /// a cache miss (the table is large and shared), and a host's ~560 lookups one after the other
-  /// waited for each in turn. Reads the table as of its last growth; a stale or freed address
-  /// costs nothing, as a prefetch never faults (hence integer arithmetic, not pointers).
-  void prefetch(std::size_t hash) const {
-    const std::uintptr_t base = published_slots_.load(std::memory_order_relaxed);
-    if (base == 0) return;
-    const std::size_t mask = published_mask_.load(std::memory_order_relaxed);
-    // NOLINTNEXTLINE(performance-no-int-to-ptr): only a hint at a maybe stale address, see above
-    __builtin_prefetch(reinterpret_cast<const void*>(base + slot_of(hash, mask) * sizeof(Slot)));
+  /// Starts loading the slot find(hash) looks at first.
+  void prefetch_slot(std::size_t hash) const {
+    const Table* table = table_.load(std::memory_order_acquire);
+    if (table != nullptr) __builtin_prefetch(&table->slots[slot_of(hash, table->mask)]);
   }
 
-  /// Adds a tuple that find() did not find.
-  CachedVerdict& insert(TupleKey key, Verdict verdict) {
-    if ((entries_.size() + 1) * 10 > slots_.size() * 7) grow();
-    CachedVerdict& entry = entries_.emplace_back(CachedVerdict{std::move(key), std::move(verdict)});
-    place(&entry);
+  /// Starts loading the entry of that slot (its key and verdict: 256 bytes from its start), if
+  /// it has one. A few lookups after prefetch_slot(hash), when the slot has arrived.
+  void prefetch_entry(std::size_t hash) const {
+    const Table* table = table_.load(std::memory_order_acquire);
+    if (table == nullptr) return;
+    const CachedVerdict* entry =
+        table->slots[slot_of(hash, table->mask)].entry.load(std::memory_order_relaxed);
+    if (entry == nullptr) return;
+    const char* bytes = reinterpret_cast<const char*>(entry);
+    for (std::size_t offset = 0; offset < 256; offset += 64) __builtin_prefetch(bytes + offset);
+  }
+
+  /// Adds a tuple that find() did not find. The caller holds `mutex`.
+  const CachedVerdict& insert(TupleKey key, Verdict verdict) {
+    if ((entries_.size() + 1) * 10 > capacity_ * 7) grow();
+    const CachedVerdict& entry =
+        entries_.emplace_back(CachedVerdict{std::move(key), std::move(verdict)});
+    place(*tables_.back(), &entry);
     return entry;
   }
 
  private:
   struct Slot {
-    std::size_t hash = 0;
-    CachedVerdict* entry = nullptr;
+    std::size_t hash = 0;  // written before `entry`, read after it
+    std::atomic<const CachedVerdict*> entry{nullptr};
+  };
+  struct Table {
+    explicit Table(std::size_t size) : mask(size - 1), slots(new Slot[size]) {}
+    std::size_t mask;
+    std::unique_ptr<Slot[]> slots;
   };
 
   static std::size_t slot_of(std::size_t hash, std::size_t mask) {
     return (hash ^ (hash >> 29)) & mask;  // the shard was chosen by bits 20 and up
   }
 
-  void place(CachedVerdict* entry) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = slot_of(entry->key.hash, mask);
-    while (slots_[i].entry != nullptr) i = (i + 1) & mask;
-    slots_[i] = {entry->key.hash, entry};
+  static void place(Table& table, const CachedVerdict* entry) {
+    std::size_t i = slot_of(entry->key.hash, table.mask);
+    while (table.slots[i].entry.load(std::memory_order_relaxed) != nullptr) {
+      i = (i + 1) & table.mask;
+    }
+    table.slots[i].hash = entry->key.hash;
+    table.slots[i].entry.store(entry, std::memory_order_release);
   }
 
   void grow() {
-    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), Slot{});
-    for (auto& entry : entries_) place(&entry);
-    published_slots_.store(reinterpret_cast<std::uintptr_t>(slots_.data()),
-                           std::memory_order_relaxed);
-    published_mask_.store(slots_.size() - 1, std::memory_order_relaxed);
+    capacity_ = std::max<std::size_t>(64, capacity_ * 2);
+    auto table = std::make_unique<Table>(capacity_);
+    for (const auto& entry : entries_) place(*table, &entry);
+    table_.store(table.get(), std::memory_order_release);
+    tables_.push_back(std::move(table));  // the previous ones stay: lookups may be reading them
   }
 
-  std::vector<Slot> slots_;
-  std::atomic<std::uintptr_t> published_slots_{0};  // for prefetch(): slots_.data()
-  std::atomic<std::size_t> published_mask_{0};      // and slots_.size() - 1
+  std::atomic<const Table*> table_{nullptr};    // the current table, tables_.back()
+  std::vector<std::unique_ptr<Table>> tables_;  // every table this shard has had
+  std::size_t capacity_ = 0;
   std::deque<CachedVerdict> entries_;
 };
 
@@ -752,14 +782,19 @@ struct Matcher::Impl {
       if (const Verdict* local = cache.find(tuple)) return *local;
     }
     Shard& shard = shard_of(tuple.hash);
-    std::lock_guard lock(shard.mutex);
-    CachedVerdict* cached = shard.find(tuple);
+    const CachedVerdict* cached = shard.find(tuple);
     if (cached == nullptr) {
-      misses.fetch_add(1, std::memory_order_relaxed);
-      cached = &shard.insert(
-          TupleKey{std::string(tuple.release), std::string(tuple.name), std::string(tuple.version),
-                   std::string(tuple.module), std::string(tuple.source), tuple.hash},
-          judge(index, options, distro, format, tuple));
+      // Not found without the lock; under it, look again (another thread may have just added
+      // it) before judging, so that no tuple is judged twice.
+      std::lock_guard lock(shard.mutex);
+      cached = shard.find(tuple);
+      if (cached == nullptr) {
+        misses.fetch_add(1, std::memory_order_relaxed);
+        cached = &shard.insert(TupleKey{tuple.hash, std::string(tuple.name),
+                                        std::string(tuple.version), std::string(tuple.module),
+                                        std::string(tuple.source), std::string(tuple.release)},
+                               judge(index, options, distro, format, tuple));
+      }
     }
     if (worker.use_local_cache) cache.insert(tuple, &cached->verdict);
     return cached->verdict;
@@ -801,8 +836,9 @@ struct Matcher::Impl {
     if (ctx.cache == nullptr) ctx.cache = &worker.caches.emplace_back(ctx.key, LocalCache{}).second;
     std::size_t problems = 0;
     worker.packages += host.packages.size();
-    // Every package's lookup key first, so that the shared cache's slots can be fetched a few
-    // lookups ahead (Shard::prefetch); the local cache (match_stream) is small and needs none.
+    // Every package's lookup key first, so that the shared cache's slots and then entries can
+    // be fetched a few lookups ahead (Shard::prefetch_slot, prefetch_entry); the local cache
+    // (match_stream) is small and needs none.
     thread_local std::vector<TupleView> tuples;
     thread_local std::vector<std::string> modules;  // reserved: views into them stay valid
     tuples.clear();
@@ -817,12 +853,18 @@ struct Matcher::Impl {
           p.module ? modules.emplace_back(distro.module_of(p)) : std::string_view("");
       tuples.push_back(tuple_of(ctx, name, version, module, source_lookup_name(ctx, p)));
     }
-    constexpr std::size_t kAhead = 6;
+    constexpr std::size_t kEntryAhead = 4;  // the entry this many lookups ahead,
+    constexpr std::size_t kSlotAhead = 8;   // its slot this many
     const bool prefetch = !worker.use_local_cache;
     for (std::size_t i = 0; i < host.packages.size(); ++i) {
       const core::Package& p = host.packages[i];
-      if (prefetch && i + kAhead < tuples.size()) {
-        shard_of(tuples[i + kAhead].hash).prefetch(tuples[i + kAhead].hash);
+      if (prefetch) {
+        if (i + kSlotAhead < tuples.size()) {
+          shard_of(tuples[i + kSlotAhead].hash).prefetch_slot(tuples[i + kSlotAhead].hash);
+        }
+        if (i + kEntryAhead < tuples.size()) {
+          shard_of(tuples[i + kEntryAhead].hash).prefetch_entry(tuples[i + kEntryAhead].hash);
+        }
       }
       const Verdict& verdict = verdict_for(worker, *ctx.cache, distro, ctx.format, tuples[i]);
       if (!verdict.problem.empty()) {

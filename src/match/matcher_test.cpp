@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fleetpatch::match {
@@ -473,6 +474,66 @@ TEST(Matcher, SharedIntoAReusedBufferEqualsMatchHost) {
     }
   }
   EXPECT_GT(findings, 0U);
+}
+
+// The server's handler threads look up and fill one shared verdict cache at once, its lookups
+// without a lock (matcher.cpp, Shard): enough distinct tuples that every shard's table is
+// replaced several times while other threads read it. Every thread's every result must be
+// match_host's on a matcher of its own, and each tuple judged once.
+TEST(Matcher, ConcurrentSharedLookupsWhileTheCacheGrows) {
+  std::vector<core::Advisory> advisories;
+  for (int a = 0; a < 20; ++a) {
+    std::vector<core::AffectedPackage> affected;
+    for (int p = a; p < 400; p += 20) {
+      affected.push_back(entry("almalinux:9", "pkg" + std::to_string(p),
+                               fixed_in(std::to_string(a % 4 + 2) + ".0-1.el9")));
+    }
+    advisories.push_back(
+        advisory("ALSA-" + std::to_string(2000 + a), {"CVE-" + std::to_string(a)}, affected));
+  }
+  const index::Index index = build(advisories);
+  constexpr int kHosts = 64;
+  std::vector<core::HostReport> hosts;
+  for (int h = 0; h < kHosts; ++h) {
+    std::vector<core::Package> packages;
+    for (int p = 0; p < 400; ++p) {
+      packages.push_back(
+          pkg("pkg" + std::to_string(p), std::to_string((h * 7 + p) % 9) + ".5-1.el9"));
+    }
+    hosts.push_back(alma9(std::move(packages)));
+  }
+  const Matcher reference(index, MatchOptions{.threads = 1});
+  std::vector<core::HostFindings> expected;
+  expected.reserve(hosts.size());
+  for (const auto& h : hosts) expected.push_back(reference.match_host(h));
+
+  const Matcher shared(index, MatchOptions{.threads = 1});
+  constexpr int kThreads = 4;
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HostMatches out;
+      for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < kHosts; ++i) {
+          // Round 0: every thread the same order (they race for the same tuples); then each its
+          // own.
+          const int h = round == 0 ? i : (i * (t + 1) + round) % kHosts;
+          shared.match_host_shared_into(hosts[h], out);
+          const core::HostFindings got = out.to_host_findings();
+          if (got.findings != expected[h].findings || got.notes != expected[h].notes) {
+            ++mismatches[t];
+          }
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+  // 400 packages at 9 versions: 3,600 distinct tuples, each judged once however many threads
+  // asked for it at the same time.
+  EXPECT_EQ(shared.stats().distinct_tuples, 3600U);
 }
 
 TEST(Matcher, StreamAndSummaryAgreeWithMatchHost) {
