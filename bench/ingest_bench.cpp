@@ -1,10 +1,13 @@
-// ingest_bench: what the fleet server spends on one accepted host report before it matches and
-// stores it: parsing the JSON body and preparing the stored form (store::prepare_report:
-// canonical encoding, SHA-256, LZ4). The parse is timed two ways: into a fresh report each time
-// (hoststate::host_report_from_json) and into one report reused across reports
+// ingest_bench: what the fleet server spends on one accepted host report outside HTTP and the
+// database: parsing the JSON body, preparing the stored form (store::prepare_report: canonical
+// encoding, SHA-256, LZ4) and matching it as the server does (Matcher::match_host_shared_into,
+// the verdict cache shared by every handler thread, warm: every host matched once before the
+// timing, as in a server that has run a while). The parse is timed two ways: into a fresh report
+// each time (hoststate::host_report_from_json) and into one report reused across reports
 // (host_report_from_json_into, what the server's handler threads do), and their ratio printed.
 // Single-threaded, no HTTP, no database, so the figures are the CPU cost per report that
-// server_load's throughput rests on.
+// server_load's throughput rests on. The cache's size, hence its cache misses, grows with
+// --hosts: server_load sends 2,000.
 //
 //   ingest_bench --feed data/almalinux-osv.jsonl.zst [--hosts 64] [--reports 2000] [--rounds 9]
 //
@@ -13,21 +16,26 @@
 // round times --reports reports (cycling through --hosts distinct hosts, as a server thread sees
 // different hosts one after another) for every path in turn; the figures are the medians over
 // --rounds rounds of the time per report, wall clock and the thread's CPU time.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_index.hpp"
 #include "bench/fleet_generator.hpp"
 #include "bench/guarded_main.hpp"
 #include "feed/feed.hpp"
 #include "hoststate/host_report_json.hpp"
+#include "match/matcher.hpp"
 #include "store/codec.hpp"
 #include "store/store.hpp"
 
@@ -139,8 +147,28 @@ int run(int argc, char** argv) {
                      return store::codec::compress_lz4(encodings[i]).size();  // the stored body
                    }});
   // What bodies were before schema version 3 (zstd level 1), for comparison.
-  paths.push_back({"  (zstd level 1 of the encoding instead)", [&](std::size_t i) {
-                     return store::codec::compress(encodings[i], 1).size();
+  paths.push_back({"  (zstd level 1 of the encoding instead)",
+                   [&](std::size_t i) { return store::codec::compress(encodings[i], 1).size(); }});
+
+  // The server's matching: an index of the same feed, one Matcher, its shared cache warmed.
+  const std::filesystem::path index_dir =
+      std::filesystem::temp_directory_path() / ("ingest_bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(index_dir);
+  struct RemoveDir {
+    std::filesystem::path dir;
+    ~RemoveDir() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  } remove_index_dir{index_dir};
+  auto idx = bench::build_index(*batch, (index_dir / "index.fpi").string());
+  if (!idx.ok()) throw std::runtime_error(idx.error().message);
+  const match::Matcher matcher(*idx, match::MatchOptions{.threads = 1});
+  match::HostMatches matched;
+  for (const auto& host : fleet) matcher.match_host_shared_into(host, matched);
+  paths.push_back({"match (match_host_shared_into, warm shared cache)", [&](std::size_t i) {
+                     matcher.match_host_shared_into(fleet[i], matched);
+                     return matched.findings.size();
                    }});
 
   if (!only.empty()) {

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_index.hpp"
 #include "bench/fleet_generator.hpp"
 #include "bench/guarded_main.hpp"
 #include "core/time.hpp"
@@ -38,15 +39,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 double seconds_since(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
-
-core::Result<index::Index> build_index(const feed::FeedBatch& batch, const std::string& path) {
-  index::IndexBuilder builder;
-  for (const auto& a : batch.advisories) builder.add(a);
-  for (const auto& k : batch.kev) builder.add_kev(k);
-  auto status = builder.write_atomic(path);
-  if (!status.ok()) return status.error();
-  return index::Index::open(path);
 }
 
 int run(int argc, char** argv) {
@@ -104,7 +96,8 @@ int run(int argc, char** argv) {
       const auto t = core::parse_rfc3339(a.published);
       if (k == runs || (t.ok() && *t < cutoff)) slice.advisories.push_back(a);
     }
-    auto built = build_index(slice, (dir / ("index-" + std::to_string(k) + ".fpi")).string());
+    auto built =
+        bench::build_index(slice, (dir / ("index-" + std::to_string(k) + ".fpi")).string());
     if (!built.ok()) {
       std::cerr << "reeval_bench: index: " << built.error().message << "\n";
       return 1;
