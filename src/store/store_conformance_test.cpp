@@ -599,6 +599,34 @@ TEST_P(StoreConformance, ConcurrentLedgerReadsGetTheirOwnHost) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// Readers arriving together, each with one read and nothing after it: the last batch of every
+// wave must still answer whoever queued behind it (a batch that ends with reads queued hands
+// them to one of their readers). A lost hand-over hangs here.
+TEST_P(StoreConformance, EveryQueuedLedgerReadIsAnswered) {
+  LedgerUpdate u;
+  u.host_id = "w";
+  u.current_encoded = codec::encode_ledger({{"pkg ADV-1", at("2026-01-01T00:00:00Z")}});
+  ASSERT_TRUE(store().apply_ledger_updates({u}).ok());
+  constexpr int kThreads = 12;
+  constexpr int kWaves = 40;
+  std::atomic<int> wrong{0};
+  for (int wave = 0; wave < kWaves; ++wave) {
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        auto got = store().get_ledger_encoded(t % 2 == 0 ? "w" : "none");
+        if (!got.ok() || *got != (t % 2 == 0 ? u.current_encoded : std::string())) ++wrong;
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST_P(StoreConformance, LargeLedgerRoundTrip) {
   put(synthetic_report("a", 2));
   std::vector<LedgerEntry> entries;

@@ -804,14 +804,17 @@ class PostgresStore final : public Store {
   std::mutex head_mu_;
   std::optional<ChainHead> head_;  // last known audit chain head; may be stale
 
-  /// One get_ledger_encoded call waiting for its batch (reads_mu_ guards `result`).
+  /// One get_ledger_encoded call waiting for its batch (reads_mu_ guards `result` and `lead`).
+  /// Each waits on its own condition variable: one shared by all woke every waiter at every
+  /// batch's end, and the served and unserved alike then queued for reads_mu_.
   struct LedgerRead {
     std::string_view host_id;
     std::optional<Result<std::string>> result;
+    bool lead = false;  // handed the next batch: read everything queued
+    std::condition_variable wake;
   };
-  void read_ledgers(const std::vector<LedgerRead*>& batch);
+  std::vector<Result<std::string>> read_ledgers(const std::vector<LedgerRead*>& batch);
   std::mutex reads_mu_;
-  std::condition_variable reads_done_;
   std::vector<LedgerRead*> pending_reads_;
   bool reading_ = false;  // a caller is running a batch of reads
 };
@@ -1361,35 +1364,42 @@ Result<std::string> PostgresStore::get_ledger_encoded(std::string_view host_id) 
   // queue; whoever finds no read running takes everything queued and reads it as one statement,
   // while the others wait for it (and the next batch forms behind it). Each result is what the
   // one-host read would have returned at that moment (READ COMMITTED either way).
-  LedgerRead me{host_id, std::nullopt};
+  LedgerRead me{host_id};
   std::unique_lock lock(reads_mu_);
   pending_reads_.push_back(&me);
-  for (;;) {
+  if (reading_) {
+    // A batch is running: the one that ends it answers this read or hands it the next batch.
+    me.wake.wait(lock, [&me] { return me.result.has_value() || me.lead; });
     if (me.result) return std::move(*me.result);
-    if (reading_) {
-      reads_done_.wait(lock);
-      continue;
-    }
-    reading_ = true;
-    std::vector<LedgerRead*> batch;
-    batch.swap(pending_reads_);
-    lock.unlock();
-    try {
-      read_ledgers(batch);
-    } catch (const std::exception& e) {
-      // Nobody may be left waiting for a batch that will not answer (and reading_ must reset).
-      std::lock_guard answered(reads_mu_);
-      for (LedgerRead* read : batch) {
-        if (!read->result) read->result = Error{ErrorCode::kInternal, e.what()};
-      }
-    }
-    lock.lock();
-    reading_ = false;
-    reads_done_.notify_all();
   }
+  reading_ = true;
+  std::vector<LedgerRead*> batch;
+  batch.swap(pending_reads_);  // this read among them
+  lock.unlock();
+  std::vector<Result<std::string>> results;
+  try {
+    results = read_ledgers(batch);
+  } catch (const std::exception& e) {
+    // Nobody may be left waiting for a batch that will not answer.
+    results.assign(batch.size(), Error{ErrorCode::kInternal, e.what()});
+  }
+  lock.lock();
+  // Under the lock, so that no waiter returns (and its LedgerRead ends) before its notify.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = std::move(results[i]);
+    if (batch[i] != &me) batch[i]->wake.notify_one();
+  }
+  if (pending_reads_.empty()) {
+    reading_ = false;
+  } else {
+    pending_reads_.front()->lead = true;  // it reads what queued meanwhile
+    pending_reads_.front()->wake.notify_one();
+  }
+  return std::move(*me.result);
 }
 
-void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
+std::vector<Result<std::string>> PostgresStore::read_ledgers(
+    const std::vector<LedgerRead*>& batch) {
   // PostgreSQL text cannot hold a NUL: such an id fails on its own, not its whole batch.
   auto unsendable = [](const LedgerRead* read) {
     return read->host_id.find('\0') != std::string_view::npos;
@@ -1420,8 +1430,7 @@ void PostgresStore::read_ledgers(const std::vector<LedgerRead*>& batch) {
                                               : std::string(pg::text_at(r->get(), it->second, 1)));
     }
   }
-  std::lock_guard lock(reads_mu_);
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
+  return results;
 }
 
 Status PostgresStore::apply_ledger_updates(const std::vector<LedgerUpdate>& updates) {
