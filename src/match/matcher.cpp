@@ -8,6 +8,7 @@
 #include "match/matcher.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -98,11 +99,44 @@ struct TupleView {
   std::size_t hash;
 };
 
-/// Field order: what TupleEq compares first comes first, so that a lookup's comparison touches
-/// the entry's first cache lines (which Shard::prefetch_entry loads ahead).
-struct TupleKey {
+/// A cached tuple's key: its five fields back to back in one string, and their lengths. A
+/// lookup compares one block of bytes that Shard::prefetch_key loads ahead; five strings of
+/// their own were up to five more cache misses per lookup (names and versions are often longer
+/// than a string's inline buffer).
+class TupleKey {
+ public:
+  explicit TupleKey(const TupleView& t)
+      : hash(t.hash),
+        lengths_{t.name.size(), t.version.size(), t.module.size(), t.source.size(),
+                 t.release.size()} {
+    bytes_.reserve(t.name.size() + t.version.size() + t.module.size() + t.source.size() +
+                   t.release.size());
+    for (const std::string_view field : {t.name, t.version, t.module, t.source, t.release}) {
+      bytes_.append(field);
+    }
+  }
+
+  bool equals(const TupleView& t) const {
+    const std::string_view fields[] = {t.name, t.version, t.module, t.source, t.release};
+    for (std::size_t i = 0; i < lengths_.size(); ++i) {
+      if (fields[i].size() != lengths_[i]) return false;
+    }
+    const char* at = bytes_.data();
+    for (const std::string_view field : fields) {
+      // An empty view may hold a null pointer, which memcmp must not be given.
+      if (!field.empty() && std::memcmp(at, field.data(), field.size()) != 0) return false;
+      at += field.size();
+    }
+    return true;
+  }
+
+  const char* bytes() const { return bytes_.data(); }
+
   std::size_t hash;
-  std::string name, version, module, source, release;
+
+ private:
+  std::array<std::size_t, 5> lengths_;  // name, version, module, source, release
+  std::string bytes_;
 };
 
 std::size_t hash_tuple(std::size_t release_hash, std::string_view name, std::string_view version,
@@ -118,14 +152,6 @@ std::size_t hash_tuple(std::size_t release_hash, std::string_view name, std::str
   }
   return seed;
 }
-
-struct TupleEq {
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const {
-    return a.hash == b.hash && a.name == b.name && a.version == b.version && a.module == b.module &&
-           a.source == b.source && a.release == b.release;
-  }
-};
 
 constexpr std::size_t kShards = 64;
 
@@ -145,8 +171,8 @@ struct CachedVerdict {
 /// pointer (acquire), then the hash. A lookup on a table being replaced, or racing an insertion,
 /// may miss an entry: the caller then takes the mutex and looks again before it inserts, so a
 /// tuple is still judged once. With no lock per lookup, a host's ~560 lookups can also load
-/// their slots and entries ahead (prefetch_slot, prefetch_entry): each is a cache miss in a
-/// table shared by the whole fleet.
+/// their slots, entries and key bytes ahead (prefetch_slot, prefetch_entry, prefetch_key): each
+/// is a cache miss in a table shared by the whole fleet.
 class Shard {
  public:
   std::mutex mutex;  // held by insert(), and by callers around find-then-insert
@@ -158,7 +184,7 @@ class Shard {
       const Slot& slot = table->slots[i];
       const CachedVerdict* entry = slot.entry.load(std::memory_order_acquire);
       if (entry == nullptr) return nullptr;
-      if (slot.hash == tuple.hash && TupleEq{}(entry->key, tuple)) return entry;
+      if (slot.hash == tuple.hash && entry->key.equals(tuple)) return entry;
     }
   }
 
@@ -178,6 +204,15 @@ class Shard {
     if (entry == nullptr) return;
     const char* bytes = reinterpret_cast<const char*>(entry);
     for (std::size_t offset = 0; offset < 256; offset += 64) __builtin_prefetch(bytes + offset);
+  }
+
+  /// Starts loading that entry's key bytes, a few lookups after prefetch_entry(hash).
+  void prefetch_key(std::size_t hash) const {
+    const Table* table = table_.load(std::memory_order_acquire);
+    if (table == nullptr) return;
+    const CachedVerdict* entry =
+        table->slots[slot_of(hash, table->mask)].entry.load(std::memory_order_acquire);
+    if (entry != nullptr) __builtin_prefetch(entry->key.bytes());
   }
 
   /// Adds a tuple that find() did not find. The caller holds `mutex`.
@@ -790,10 +825,7 @@ struct Matcher::Impl {
       cached = shard.find(tuple);
       if (cached == nullptr) {
         misses.fetch_add(1, std::memory_order_relaxed);
-        cached = &shard.insert(TupleKey{tuple.hash, std::string(tuple.name),
-                                        std::string(tuple.version), std::string(tuple.module),
-                                        std::string(tuple.source), std::string(tuple.release)},
-                               judge(index, options, distro, format, tuple));
+        cached = &shard.insert(TupleKey(tuple), judge(index, options, distro, format, tuple));
       }
     }
     if (worker.use_local_cache) cache.insert(tuple, &cached->verdict);
@@ -837,8 +869,8 @@ struct Matcher::Impl {
     std::size_t problems = 0;
     worker.packages += host.packages.size();
     // Every package's lookup key first, so that the shared cache's slots and then entries can
-    // be fetched a few lookups ahead (Shard::prefetch_slot, prefetch_entry); the local cache
-    // (match_stream) is small and needs none.
+    // be fetched a few lookups ahead (Shard::prefetch_slot, prefetch_entry, prefetch_key); the
+    // local cache (match_stream) is small and needs none.
     thread_local std::vector<TupleView> tuples;
     thread_local std::vector<std::string> modules;  // reserved: views into them stay valid
     tuples.clear();
@@ -853,8 +885,9 @@ struct Matcher::Impl {
           p.module ? modules.emplace_back(distro.module_of(p)) : std::string_view("");
       tuples.push_back(tuple_of(ctx, name, version, module, source_lookup_name(ctx, p)));
     }
-    constexpr std::size_t kEntryAhead = 4;  // the entry this many lookups ahead,
-    constexpr std::size_t kSlotAhead = 8;   // its slot this many
+    constexpr std::size_t kKeyAhead = 4;    // the key bytes this many lookups ahead,
+    constexpr std::size_t kEntryAhead = 8;  // the entry this many,
+    constexpr std::size_t kSlotAhead = 12;  // its slot this many
     const bool prefetch = !worker.use_local_cache;
     for (std::size_t i = 0; i < host.packages.size(); ++i) {
       const core::Package& p = host.packages[i];
@@ -864,6 +897,9 @@ struct Matcher::Impl {
         }
         if (i + kEntryAhead < tuples.size()) {
           shard_of(tuples[i + kEntryAhead].hash).prefetch_entry(tuples[i + kEntryAhead].hash);
+        }
+        if (i + kKeyAhead < tuples.size()) {
+          shard_of(tuples[i + kKeyAhead].hash).prefetch_key(tuples[i + kKeyAhead].hash);
         }
       }
       const Verdict& verdict = verdict_for(worker, *ctx.cache, distro, ctx.format, tuples[i]);
