@@ -336,8 +336,9 @@ std::string compress(std::string_view data, int level) {
 std::string compress_lz4(std::string_view data) {
   // LZ4's block API takes int sizes; anything near that is no report (bodies are capped far
   // below it) but still gets stored, as zstd.
-  if (data.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
+  if (data.size() > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE)) {
     return compress(data, kStoredLevel);
+  }
   // The same per-thread output buffer scheme as compress(); LZ4's state (16 KB) is per thread too.
   thread_local std::string scratch;
   thread_local std::vector<char> state(static_cast<std::size_t>(LZ4_sizeofState()));
