@@ -493,10 +493,13 @@ TEST(Matcher, ConcurrentSharedLookupsWhileTheCacheGrows) {
   }
   const index::Index index = build(advisories);
   constexpr int kHosts = 64;
+  constexpr int kPackages = 400;
   std::vector<core::HostReport> hosts;
+  hosts.reserve(kHosts);
   for (int h = 0; h < kHosts; ++h) {
     std::vector<core::Package> packages;
-    for (int p = 0; p < 400; ++p) {
+    packages.reserve(kPackages);
+    for (int p = 0; p < kPackages; ++p) {
       packages.push_back(
           pkg("pkg" + std::to_string(p), std::to_string((h * 7 + p) % 9) + ".5-1.el9"));
     }
