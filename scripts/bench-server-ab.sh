@@ -26,23 +26,11 @@ threads=${SERVER_THREADS:-128}
 for bin in "$base/fleetpatch" "$head/fleetpatch" "$head/bench/server_load"; do
   [ -x "$bin" ] || { echo "bench-server-ab: $bin is missing" >&2; exit 1; }
 done
-feed=$root/data/almalinux-osv.jsonl.zst
-[ -d "$shared/almalinux-osv" ] && feed=$shared/almalinux-osv
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fleetpatch-bench-ab.XXXXXX")
-chmod 755 "$tmp"
-server_pid=
-pg_dir=$tmp/pg
-pg_port=55498
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -d "$pg_dir" ] && "$root/scripts/test-postgres.sh" stop "$pg_dir" "$pg_port" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$root/scripts/bench-server-common.sh"
+bench_setup bench-ab 55498
 
 one_run() {  # BUILD DATA-DIR DATABASE-URL-or-empty: prints "RATE P50 P99"
-  local build=$1 data=$2 database=$3 port line
+  local build=$1 data=$2 database=$3 line
   local db_args=()
   [ -n "$database" ] && db_args=(--database "$database")
   if [ ! -d "$data" ]; then
@@ -51,18 +39,11 @@ one_run() {  # BUILD DATA-DIR DATABASE-URL-or-empty: prints "RATE P50 P99"
     "$build/fleetpatch" --data-dir "$data" token create --name bench --role operator \
       "${db_args[@]}" 2>/dev/null | grep -o 'fpt_[A-Za-z0-9_-]*' >"$data/token"
   fi
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$build/fleetpatch" --data-dir "$data" serve --listen "127.0.0.1:$port" --rate-limit 0 \
-    --threads "$threads" "${db_args[@]}" >>"$data/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_server "$build/fleetpatch" "$data" "$data/server.log" --threads "$threads" "${db_args[@]}"
   line=$(FLEETPATCH_TOKEN=$(cat "$data/token") "$head/bench/server_load" \
     --url "http://127.0.0.1:$port" --feed "$feed" --hosts "$hosts" \
     --connections "$connections" --seconds "$seconds" --mode "$mode" | grep 'reports/s')
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  stop_server
   echo "$line" | sed -E 's/.*= ([0-9]+) reports\/s.*p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2 \3/'
 }
 
@@ -93,10 +74,7 @@ compare() {  # NAME DATABASE-URL-PREFIX-or-empty
 }
 
 compare sqlite ""
-if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-  PG_TUNING=fleet "$root/scripts/test-postgres.sh" start "$pg_dir" "$pg_port" >/dev/null
-  psql "postgresql://fleetpatch@127.0.0.1:$pg_port/fleetpatch_test" -qc 'CREATE DATABASE ab_base' \
-    -c 'CREATE DATABASE ab_head'
+if start_postgres ab_base ab_head; then
   compare postgresql "postgresql://fleetpatch@127.0.0.1:$pg_port"
 else
   echo "== postgresql: skipped (PostgreSQL 15 is not installed)"

@@ -30,24 +30,12 @@ fleetpatch=$build/fleetpatch
 for bin in "$fleetpatch" "$build/bench/server_load" "$build/bench/reeval_bench"; do
   [ -x "$bin" ] || { echo "bench-server: $bin is missing: build $build with -DFLEETPATCH_BENCH=ON" >&2; exit 1; }
 done
-feed=$root/data/almalinux-osv.jsonl.zst
-[ -d "$shared/almalinux-osv" ] && feed=$shared/almalinux-osv
+. "$root/scripts/bench-server-common.sh"
+bench_setup bench-server 55499
 echo "inputs: $feed"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fleetpatch-bench-server.XXXXXX")
-chmod 755 "$tmp"
-server_pid=
-pg_dir=$tmp/pg
-pg_port=55499
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -d "$pg_dir" ] && "$root/scripts/test-postgres.sh" stop "$pg_dir" "$pg_port" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 run_backend() {  # NAME DATABASE-URL-or-empty
-  local name=$1 database=$2 data=$tmp/data-$1 port
+  local name=$1 database=$2 data=$tmp/data-$1
   local db_args=()
   [ -n "$database" ] && db_args=(--database "$database")
   mkdir -p "$data"
@@ -56,14 +44,7 @@ run_backend() {  # NAME DATABASE-URL-or-empty
   "$fleetpatch" --data-dir "$data" feed import "$feed" >/dev/null
   token=$("$fleetpatch" --data-dir "$data" token create --name bench --role operator "${db_args[@]}" |
           grep -o 'fpt_[A-Za-z0-9_-]*')
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$fleetpatch" --data-dir "$data" serve --listen "127.0.0.1:$port" --rate-limit 0 \
-    --threads "$threads" "${db_args[@]}" >"$tmp/server-$name.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_server "$fleetpatch" "$data" "$tmp/server-$name.log" --threads "$threads" "${db_args[@]}"
   echo "== $name: server_load, $connections connections, $seconds s per phase"
   # The server's own CPU per accepted report (both phases and the priming together), which does
   # not depend on how much of the machine the load generator takes.
@@ -74,7 +55,7 @@ run_backend() {  # NAME DATABASE-URL-or-empty
     tee "$tmp/load-$name.txt"
   awk -v before="$cpu_before" -v ticks="$(getconf CLK_TCK)" '{printf "server CPU during the load: %.1f s\n", ($14 + $15 - before) / ticks}' \
     "/proc/$server_pid/stat"
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  stop_server
   echo "== $name: re-evaluation of $reeval_hosts stored hosts"
   if [ -n "$database" ]; then
     "$build/bench/reeval_bench" --feed "$feed" --hosts "$reeval_hosts" --database "${database%/*}/reeval"
@@ -84,12 +65,7 @@ run_backend() {  # NAME DATABASE-URL-or-empty
 }
 
 run_backend sqlite ""
-if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-  # Configured as docs/store.md recommends for a fleet server (the test defaults have 32 MB of
-  # shared buffers); fsync and synchronous_commit stay on.
-  PG_TUNING=fleet "$root/scripts/test-postgres.sh" start "$pg_dir" "$pg_port" >/dev/null
-  psql "postgresql://fleetpatch@127.0.0.1:$pg_port/fleetpatch_test" -qc 'CREATE DATABASE server' \
-    -c 'CREATE DATABASE reeval'
+if start_postgres server reeval; then
   run_backend postgresql "postgresql://fleetpatch@127.0.0.1:$pg_port/server"
 else
   echo "== postgresql: skipped (PostgreSQL 15 is not installed: scripts/install-deps.sh installs it)"
