@@ -185,6 +185,9 @@ struct HostMatches {
   /// Owners of the payloads: the Matcher's shared cache, and this host's own findings (end of
   /// life, those the runtime rules rewrote).
   std::vector<std::shared_ptr<const void>> payload_owners;
+  /// Elements `packages` no longer needed at its last reuse (match_host_shared_into), kept with
+  /// their strings' buffers for a later, larger host: not part of the result.
+  std::vector<MatchedPackage> spare_packages;
 
   /// Finding i as match_host gives it.
   core::Finding finding(std::size_t i) const;
