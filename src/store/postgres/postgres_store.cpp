@@ -1026,6 +1026,14 @@ void PostgresStore::commit_ops(std::vector<std::unique_ptr<WriteOp>>& ops) {
       if (!writer_conn_) {
         auto conn = pg::Connection::connect(url_);
         if (!conn.ok()) return conn.error();
+        // Every statement of the writer addresses rows by key (host ids, audit sequence numbers)
+        // and is prepared once per connection: PostgreSQL keeps the generic plan it made after a
+        // few executions. Made while the tables were nearly empty — a new deployment's first
+        // reports — that plan scans all of `hosts` for each batch, and keeps doing so while the
+        // fleet enrols, until autovacuum's next ANALYZE invalidates it (in `make bench-server`,
+        // the whole 2,000-row table for every batch of ~4 reports). Without sequential scans to
+        // choose from, the plan uses the primary keys whatever the tables' size was.
+        if (auto set = (*conn)->exec("SET enable_seqscan = off"); !set.ok()) return set.error();
         writer_conn_ = std::move(*conn);
       }
       bool maybe_committed = false;

@@ -155,6 +155,50 @@ TEST_F(PostgresStore, ReplicasAppendToOneAuditChain) {
   EXPECT_EQ(*b->host_count(), 2 * kThreadsPerReplica * kPerThread / 2);
 }
 
+TEST_F(PostgresStore, WriterPlansMadeOnSmallTablesStillUseTheKeys) {
+  // The writer's statements are prepared once per connection and PostgreSQL keeps the generic
+  // plan it makes after five executions. Made here while `hosts` has a few rows, then used on
+  // 5,000: a plan that scans the table reads all of it for every report.
+  constexpr int kRows = 5000;
+  {
+    auto store = open(url_);
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 12; ++i) {
+      ASSERT_TRUE(store
+                      ->put_report(report("early-" + std::to_string(i % 3), 2, i),
+                                   at("2026-11-26T05:00:00Z"))
+                      .ok());
+    }
+    // Rows added behind the store's back: no ANALYZE, so nothing invalidates its plans.
+    ASSERT_EQ(pg_query(url_,
+                       "INSERT INTO hosts SELECT 'bulk-' || g, '', '[]', '', '', '', 0, "
+                       "'', 0, 0, '', 1 FROM generate_series(1, " +
+                           std::to_string(kRows) + ") g"),
+              "");
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(store
+                      ->put_report(report("early-" + std::to_string(i % 3), 2, 100 + i),
+                                   at("2026-11-26T06:00:00Z"))
+                      .ok());
+    }
+  }  // closed: its backends' table statistics are flushed as they exit
+  // A backend's statistics arrive as it exits, shortly after the store closed its connection.
+  for (int tries = 0; tries < 50; ++tries) {
+    if (pg_query(url_,
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid()") == "0") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string read =
+      pg_query(url_, "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'hosts'");
+  ASSERT_FALSE(read.empty());
+  ASSERT_NE(read.rfind("ERROR", 0), 0U) << read;
+  // Scanning plans read 20 x 5,000 rows; plans through the primary key read none by scans.
+  EXPECT_LT(std::stoll(read), kRows) << "the writer scanned `hosts` sequentially";
+}
+
 TEST_F(PostgresStore, RefusedWriteFailsAloneInItsBatch) {
   auto store = open(url_);
   ASSERT_TRUE(store);
