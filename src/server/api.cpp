@@ -20,6 +20,7 @@
 #include "policy/policy.hpp"
 #include "policy/risk.hpp"
 #include "report/compliance_report.hpp"
+#include "report/render_util.hpp"
 #include "report/scan_report.hpp"
 #include "server/auth.hpp"
 #include "server/fleet_eval.hpp"
@@ -444,10 +445,35 @@ struct Api::Impl {
 
   // -- reports -----------------------------------------------------------------------------
 
-  static json ack(const std::string& host_id, const store::PutReportResult& put,
-                  const std::string& hash) {
-    return {{"accepted", true},       {"host_id", host_id},  {"report_seq", put.report_seq},
-            {"changed", put.changed}, {"report_hash", hash}, {"delta", true}};
+  /// The ack of an accepted report (docs/api.md), written directly: built as a json object and
+  /// dumped, it was ~7% of the server's CPU per "unchanged" marker. The members come in the
+  /// order json's std::map gave them (by name), so its bytes are what they were.
+  /// `evaluated`: whether a full report's findings were evaluated (absent for a marker).
+  static HttpResponse ack(const std::string& host_id, const store::PutReportResult& put,
+                          const std::string& hash, std::optional<bool> evaluated = std::nullopt,
+                          const std::string& evaluation_error = {}) {
+    HttpResponse r;
+    std::string& out = r.body;
+    out.reserve(160 + host_id.size() + hash.size() + evaluation_error.size());
+    out += R"({"accepted":true,"changed":)";
+    out += put.changed ? "true" : "false";
+    out += R"(,"delta":true)";
+    if (evaluated) {
+      out += R"(,"evaluated":)";
+      out += *evaluated ? "true" : "false";
+    }
+    if (!evaluation_error.empty()) {
+      out += R"(,"evaluation_error":)";
+      report::detail::append_json_string(out, evaluation_error);
+    }
+    out += R"(,"host_id":)";
+    report::detail::append_json_string(out, host_id);
+    out += R"(,"report_hash":)";
+    report::detail::append_json_string(out, hash);
+    out += R"(,"report_seq":)";
+    out += std::to_string(put.report_seq);
+    out += '}';
+    return r;
   }
 
   static HttpResponse put_report(Api& api, Call& call) {
@@ -497,9 +523,7 @@ struct Api::Impl {
     const store::PutReportResult put =
         check(api.store_.put_prepared_report(prepared, call.now, &audit, ledger));
     api.metrics_.report_accepted(true);
-    json reply = ack(host_id, put, hash);
-    reply["evaluated"] = diff.has_value();
-    if (!evaluation_error.empty()) reply["evaluation_error"] = evaluation_error;
+    bool evaluated_ok = diff.has_value();
     // A feed import may have swapped the index meanwhile; its fleet re-evaluation and this
     // ledger write could then land in either order. Evaluating again whenever the index changed
     // underneath makes the last write the new index's.
@@ -507,15 +531,15 @@ struct Api::Impl {
     for (auto e = api.index_.evaluator(call.now); e.index && e.index != evaluated;
          e = api.index_.evaluator(call.now)) {
       auto status = evaluate_host(api.store_, *e.matcher, *e.index, report, call.now);
-      reply["evaluated"] = status.ok();
+      evaluated_ok = status.ok();
       if (!status.ok()) {
-        reply["evaluation_error"] = status.error().message;
+        evaluation_error = status.error().message;
         break;
       }
-      reply.erase("evaluation_error");
+      evaluation_error.clear();
       evaluated = e.index;
     }
-    return json_response(200, reply);
+    return ack(host_id, put, hash, evaluated_ok, evaluation_error);
   }
 
   static HttpResponse put_unchanged(Api& api, Call& call) {
@@ -535,7 +559,7 @@ struct Api::Impl {
                "\" does not have this hash (or there is none): send the full report");
     }
     api.metrics_.report_accepted(false);
-    return json_response(200, ack(host_id, *put, hash));
+    return ack(host_id, *put, hash);
   }
 
   // -- hosts -------------------------------------------------------------------------------
