@@ -10,7 +10,8 @@
 # Each backend (SQLite; PostgreSQL when installed, tuned as for bench-server) gets one database per
 # build, kept across that build's runs; round 0 primes them (every host stored once, ledgers
 # written) and is not counted. Knobs: AB_MODE (full | unchanged; full), AB_ROUNDS (3),
-# AB_SECONDS (10), SERVER_HOSTS (2000), SERVER_CONNECTIONS (64), SERVER_THREADS (128).
+# AB_SECONDS (10), AB_BACKENDS ("sqlite postgresql"), SERVER_HOSTS (2000), SERVER_CONNECTIONS (64),
+# SERVER_THREADS (128).
 set -euo pipefail
 
 base=${1:?usage: bench-server-ab.sh BASE_BUILD HEAD_BUILD}
@@ -18,6 +19,7 @@ head=${2:?usage: bench-server-ab.sh BASE_BUILD HEAD_BUILD}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${FLEETPATCH_SHARED_DATA:-$root/../shared/data}
 mode=${AB_MODE:-full}
+backends=${AB_BACKENDS:-sqlite postgresql}
 rounds=${AB_ROUNDS:-3}
 seconds=${AB_SECONDS:-10}
 hosts=${SERVER_HOSTS:-2000}
@@ -27,7 +29,7 @@ for bin in "$base/fleetpatch" "$head/fleetpatch" "$head/bench/server_load"; do
   [ -x "$bin" ] || { echo "bench-server-ab: $bin is missing" >&2; exit 1; }
 done
 . "$root/scripts/bench-server-common.sh"
-bench_setup bench-ab 55498
+bench_setup bench-ab 25498
 
 one_run() {  # BUILD DATA-DIR DATABASE-URL-or-empty: prints "RATE P50 P99"
   local build=$1 data=$2 database=$3 line
@@ -73,9 +75,13 @@ compare() {  # NAME DATABASE-URL-PREFIX-or-empty
     'BEGIN {printf "%s: median base %.0f, head %.0f reports/s: head/base %.2f\n", n, b, h, h / b}'
 }
 
-compare sqlite ""
-if start_postgres ab_base ab_head; then
-  compare postgresql "postgresql://fleetpatch@127.0.0.1:$pg_port"
-else
-  echo "== postgresql: skipped (PostgreSQL 15 is not installed)"
-fi
+case " $backends " in *" sqlite "*) compare sqlite "" ;; esac
+case " $backends " in
+  *" postgresql "*)
+    if start_postgres ab_base ab_head; then
+      compare postgresql "postgresql://fleetpatch@127.0.0.1:$pg_port"
+    else
+      echo "== postgresql: skipped (PostgreSQL 15 is not installed)"
+    fi
+    ;;
+esac

@@ -3,7 +3,9 @@
 # The caller sets `root` (the checkout) and `shared` (../shared/data) first.
 
 # bench_setup NAME PG-PORT: sets feed, tmp, pg_dir, pg_port; removes them and stops the server
-# and PostgreSQL on exit.
+# and PostgreSQL on exit. PG-PORT lies below Linux's ephemeral ports (32768-60999): there, one of
+# the load generator's own connections could hold it when PostgreSQL starts (seen once, in an
+# A/B's second backend).
 bench_setup() {
   feed=$root/data/almalinux-osv.jsonl.zst
   [ -d "$shared/almalinux-osv" ] && feed=$shared/almalinux-osv

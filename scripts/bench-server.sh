@@ -31,7 +31,7 @@ for bin in "$fleetpatch" "$build/bench/server_load" "$build/bench/reeval_bench";
   [ -x "$bin" ] || { echo "bench-server: $bin is missing: build $build with -DFLEETPATCH_BENCH=ON" >&2; exit 1; }
 done
 . "$root/scripts/bench-server-common.sh"
-bench_setup bench-server 55499
+bench_setup bench-server 25499
 echo "inputs: $feed"
 
 run_backend() {  # NAME DATABASE-URL-or-empty
