@@ -20,7 +20,6 @@
 #include "policy/policy.hpp"
 #include "policy/risk.hpp"
 #include "report/compliance_report.hpp"
-#include "report/render_util.hpp"
 #include "report/scan_report.hpp"
 #include "server/auth.hpp"
 #include "server/fleet_eval.hpp"
@@ -447,7 +446,8 @@ struct Api::Impl {
 
   /// The ack of an accepted report (docs/api.md), written directly: built as a json object and
   /// dumped, it was ~7% of the server's CPU per "unchanged" marker. The members come in the
-  /// order json's std::map gave them (by name), so its bytes are what they were.
+  /// order json's std::map gave them (by name), and its strings go through the same dump(), so
+  /// its bytes are what they were.
   /// `evaluated`: whether a full report's findings were evaluated (absent for a marker).
   static HttpResponse ack(const std::string& host_id, const store::PutReportResult& put,
                           const std::string& hash, std::optional<bool> evaluated = std::nullopt,
@@ -464,12 +464,12 @@ struct Api::Impl {
     }
     if (!evaluation_error.empty()) {
       out += R"(,"evaluation_error":)";
-      report::detail::append_json_string(out, evaluation_error);
+      out += dump(evaluation_error);
     }
     out += R"(,"host_id":)";
-    report::detail::append_json_string(out, host_id);
+    out += dump(host_id);
     out += R"(,"report_hash":)";
-    report::detail::append_json_string(out, hash);
+    out += dump(hash);
     out += R"(,"report_seq":)";
     out += std::to_string(put.report_seq);
     out += '}';
